@@ -1,0 +1,716 @@
+#!/usr/bin/env node
+// Boot-to-ready benchmark: dom0 vs docker-compose 1.29 vs a boot script vs the floor (raw Engine
+// API, full parallelism per layer), side by side, in one run, on one engine. See bench/README.md.
+//
+//   node bench/run.mjs [--sizes 10,50,200] [--reps 3] [--variants plain,healthy]
+//                      [--tools dom0,compose,boot,floor] [--quick] [--out PREFIX]
+//                      [--engine-dir DIR] [--keep-engine] [--timeout SECONDS]
+//                      [--health-interval MS] [--settle MS] [--dom0-args "ARGS"] [--keep-work]
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EngineApi, mapLimit, socketPathFromEnv } from './engine-api.mjs';
+import { DEFAULT_HEALTH_INTERVAL_MS, LABEL_FLEET, LABEL_SERVICE, LAYERS, IMAGE, makeFleet, writeFleetFiles } from './fleet.mjs';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const ENGINE_SH = path.join(ROOT, 'scripts', 'engine.sh');
+const DOM0_CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const FLOOR = path.join(BENCH, 'floor.mjs');
+const TIME_BIN = '/usr/bin/time';
+const COMPOSE_BIN = '/usr/bin/docker-compose';
+const ALL_TOOLS = ['dom0', 'compose', 'boot', 'floor'];
+const TOOL_TITLE = { dom0: 'dom0', compose: 'compose 1.29', boot: 'boot script', floor: 'floor' };
+const PHASES = {
+  dom0: ['cold', 'noop', 'change', 'down'],
+  compose: ['cold', 'noop', 'change', 'down'],
+  boot: ['cold', 'down'],
+  floor: ['cold', 'single', 'down'],
+};
+const PHASE_TITLE = {
+  cold: 'cold (empty → all up)',
+  noop: 'no-op re-apply',
+  change: 'one service changed',
+  down: 'down',
+  single: 'one container create+start',
+};
+const DEFAULT_ENGINE_DIR = '/tmp/dom0-bench-engine';
+const DEFAULT_ADDRESS_POOL = 'base=10.215.0.0/16,size=24';
+
+// ------------------------------------------------------------------------------------ options
+const { values: argv } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    reps: { type: 'string' },
+    variants: { type: 'string' },
+    tools: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'engine-dir': { type: 'string' },
+    'keep-engine': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '900' },
+    'health-interval': { type: 'string', default: String(DEFAULT_HEALTH_INTERVAL_MS) },
+    settle: { type: 'string', default: '500' },
+    'dom0-args': { type: 'string', default: '' },
+    'keep-work': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (argv.help) {
+  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 8);
+  process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.exit(0);
+}
+
+const list = (s, parse = (x) => x) => s.split(',').map((x) => x.trim()).filter(Boolean).map(parse);
+const positiveInt = (name) => (x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1) die(`--${name}: expected whole numbers ≥ 1, got "${x}"`);
+  return n;
+};
+const sizes = argv.sizes ? list(argv.sizes, positiveInt('sizes')) : argv.quick ? [10] : [10, 50, 200];
+const reps = argv.reps ? positiveInt('reps')(argv.reps) : argv.quick ? 1 : 3;
+const variants = argv.variants ? list(argv.variants) : ['plain', 'healthy'];
+const tools = argv.tools ? list(argv.tools) : ALL_TOOLS;
+for (const v of variants) if (!['plain', 'healthy'].includes(v)) die(`--variants: plain or healthy, not "${v}"`);
+for (const t of tools) if (!ALL_TOOLS.includes(t)) die(`--tools: one of ${ALL_TOOLS.join(', ')}, not "${t}"`);
+const timeoutMs = positiveInt('timeout')(argv.timeout) * 1000;
+const healthIntervalMs = positiveInt('health-interval')(argv['health-interval']);
+const settleMs = Number(argv.settle) >= 0 ? Number(argv.settle) : die('--settle: milliseconds ≥ 0');
+const dom0Args = argv['dom0-args'].split(/\s+/).filter(Boolean);
+const WORK = path.join(BENCH, 'work');
+const outPrefix = argv.out ?? (argv.quick ? path.join(WORK, 'results-quick') : path.join(BENCH, 'results'));
+
+function die(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+const say = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------ setup
+function isExecutable(p) {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function aptInstall(pkgs) {
+  if (pkgs.length === 0) return;
+  if (process.getuid?.() !== 0) die(`missing ${pkgs.join(', ')}: install them (apt-get install ${pkgs.join(' ')})`);
+  say(`installing ${pkgs.join(', ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const run = (args) => spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+  if (!run(['update', '-qq'])) die('apt-get update failed');
+  if (!run(['install', '-y', '-qq', '--no-install-recommends', ...pkgs])) die(`apt-get install ${pkgs.join(' ')} failed`);
+}
+
+function ensurePackages() {
+  const missing = [];
+  if (!isExecutable(TIME_BIN)) missing.push('time');
+  if (tools.includes('compose') && !isExecutable(COMPOSE_BIN)) missing.push('docker-compose');
+  aptInstall(missing);
+}
+
+function dockerCli() {
+  if (isExecutable('/usr/bin/docker')) return '/usr/bin/docker';
+  const r = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' });
+  if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+  return die('no docker client (install docker.io, or run scripts/engine.sh start once)');
+}
+
+/** The engine to measure on: $DOCKER_HOST if given, else a private one (started, and stopped at the end). */
+function ensureEngine() {
+  if (process.env.DOCKER_HOST) {
+    socketPathFromEnv(); // unix sockets only
+    return { host: process.env.DOCKER_HOST, started: false };
+  }
+  const dir = path.resolve(argv['engine-dir'] ?? DEFAULT_ENGINE_DIR);
+  const env = {
+    ...process.env,
+    DOM0_ENGINE_DIR: dir,
+    DOM0_ENGINE_ADDRESS_POOL: process.env.DOM0_ENGINE_ADDRESS_POOL ?? DEFAULT_ADDRESS_POOL,
+  };
+  const wasRunning = spawnSync('bash', [ENGINE_SH, 'status'], { env, stdio: 'ignore' }).status === 0;
+  say(wasRunning ? `using the running private engine in ${dir}` : `starting a private engine in ${dir}`);
+  const r = spawnSync('bash', [ENGINE_SH, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) die(`scripts/engine.sh start failed (exit ${r.status})`);
+  return { host: `unix://${dir}/docker.sock`, started: !wasRunning, env, dir };
+}
+
+function stopEngine(engine) {
+  if (!engine?.started || argv['keep-engine']) return;
+  say('stopping the private engine');
+  spawnSync('bash', [ENGINE_SH, 'stop'], { env: engine.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  engine.started = false;
+}
+
+async function machineInfo(api) {
+  const v = await api.call('GET', '/version');
+  const info = await api.call('GET', '/info');
+  const compose = tools.includes('compose')
+    ? spawnSync(COMPOSE_BIN, ['version', '--short'], { encoding: 'utf8' }).stdout.trim()
+    : undefined;
+  const dom0Version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  return {
+    date: new Date().toISOString(),
+    hostname: os.hostname(),
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: `${os.type()} ${os.release()}`,
+    os: readOsRelease(),
+    node: process.version,
+    engine: { version: v.Version, apiVersion: v.ApiVersion, storageDriver: info.Driver, cgroup: `${info.CgroupDriver} v${info.CgroupVersion}` },
+    dockerCompose: compose,
+    dom0: dom0Version,
+  };
+}
+
+function readOsRelease() {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'));
+    return m?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+// ------------------------------------------------------------------------------------ measuring
+let current; // the child being measured, for SIGINT
+let seq = 0;
+
+/** Runs argv under /usr/bin/time -v; wall time from spawn to exit, CPU and peak RSS from time. */
+function measure(cmd, { env, cwd = ROOT }) {
+  const timeFile = path.join(WORK, `.time-${process.pid}-${seq++}`);
+  return new Promise((resolve) => {
+    const out = [];
+    const err = [];
+    const t0 = performance.now();
+    let wallMs;
+    const child = spawn(TIME_BIN, ['-v', '-o', timeFile, ...cmd], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    current = child;
+    const timer = setTimeout(() => {
+      say(`timeout after ${timeoutMs / 1000}s: ${cmd.join(' ')}; killing it`);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, timeoutMs);
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    child.on('exit', () => {
+      wallMs = performance.now() - t0;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      const time = parseTime(timeFile);
+      fs.rmSync(timeFile, { force: true });
+      resolve({
+        wallMs,
+        exitCode: code ?? (signal ? 128 : -1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ...time,
+      });
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      current = undefined;
+      resolve({ wallMs: performance.now() - t0, exitCode: -1, stdout: '', stderr: String(e), userS: NaN, sysS: NaN, cpuS: NaN, maxRssKb: NaN });
+    });
+  });
+}
+
+function parseTime(file) {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* killed before it wrote */
+  }
+  const num = (re) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  const userS = num(/User time \(seconds\): ([\d.]+)/);
+  const sysS = num(/System time \(seconds\): ([\d.]+)/);
+  return { userS, sysS, cpuS: +(userS + sysS).toFixed(2), maxRssKb: num(/Maximum resident set size \(kbytes\): (\d+)/) };
+}
+
+/** The NDJSON line dom0 writes with DOM0_ENGINE_STATS=1. */
+function engineCalls(stderr) {
+  for (const line of stderr.split('\n').reverse()) {
+    if (!line.includes('engine-calls')) continue;
+    try {
+      const o = JSON.parse(line);
+      if (o.event === 'engine-calls' && o.calls) return o.calls;
+    } catch {
+      /* not it */
+    }
+  }
+  return undefined;
+}
+
+function tail(s, n = 8) {
+  return s.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+// ------------------------------------------------------------------------------------ engine state
+const enc = (o) => encodeURIComponent(JSON.stringify(o));
+
+async function fleetContainers(api, fleet) {
+  return api.call('GET', `/containers/json?all=1&filters=${enc({ label: [`${LABEL_FLEET}=${fleet.name}`] })}`);
+}
+
+/** service key → container id, and a readiness verdict. */
+async function snapshot(api, fleet) {
+  const rows = await fleetContainers(api, fleet);
+  const byService = new Map();
+  for (const c of rows) byService.set(c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0], c.Id);
+  const running = rows.filter((c) => c.State === 'running').length;
+  return { byService, count: rows.length, running, allUp: rows.length === fleet.n && running === fleet.n };
+}
+
+function changedServices(before, after) {
+  const keys = new Set([...before.byService.keys(), ...after.byService.keys()]);
+  return [...keys].filter((k) => before.byService.get(k) !== after.byService.get(k)).sort();
+}
+
+/**
+ * Removes what the bench created for this fleet: containers carrying its label, and its network
+ * when the network is labelled as belonging to this fleet (by the bench, dom0 or compose).
+ * Anything else in the way (a container or network of the same name the bench did not create)
+ * is an error: the bench never touches it.
+ */
+async function cleanup(api, fleet) {
+  const mine = await fleetContainers(api, fleet);
+  await mapLimit(mine, 16, (c) => api.call('DELETE', `/containers/${c.Id}?force=true&v=true`, { ok: [404, 409] }));
+  const all = await api.call('GET', '/containers/json?all=1');
+  const names = new Set(fleet.layers.flat().map((s) => `/${s.container}`));
+  const foreign = all.filter(
+    (c) =>
+      c.Labels?.[LABEL_FLEET] !== fleet.name &&
+      (c.Names ?? []).some((n) => names.has(n) || n.startsWith(`/${fleet.name}_`) || n === `/${fleet.name}-single`),
+  );
+  if (foreign.length) {
+    throw new Error(`containers not created by the bench hold fleet ${fleet.name}'s names: ${foreign.map((c) => c.Names[0]).join(', ')}`);
+  }
+  for (const n of await api.call('GET', '/networks')) {
+    if (n.Name !== fleet.network) continue;
+    const l = n.Labels ?? {};
+    const ours = l[LABEL_FLEET] === fleet.name || l['io.dom0.fleet'] === fleet.name || l['com.docker.compose.project'] === fleet.name;
+    if (!ours) throw new Error(`network ${n.Name} exists and was not created by the bench; not touching it`);
+    await api.call('DELETE', `/networks/${n.Id}`, { ok: [404] });
+  }
+}
+
+async function networkExists(api, name) {
+  const r = await api.request('GET', `/networks/${encodeURIComponent(name)}`);
+  return r.status === 200;
+}
+
+// ------------------------------------------------------------------------------------ one tool, one rep
+function toolCommands(tool, files, fleet) {
+  const node = process.execPath;
+  const compose = (file, ...args) => [COMPOSE_BIN, '-p', fleet.name, '-f', file, ...args];
+  switch (tool) {
+    case 'dom0':
+      return {
+        cold: [node, DOM0_CLI, 'apply', '-f', files.dom0, '--json', ...dom0Args],
+        noop: [node, DOM0_CLI, 'apply', '-f', files.dom0, '--json', ...dom0Args],
+        change: [node, DOM0_CLI, 'apply', '-f', files.dom0Changed, '--json', ...dom0Args],
+        down: [node, DOM0_CLI, 'down', '-f', files.dom0Changed],
+      };
+    case 'compose':
+      return {
+        cold: compose(files.compose, 'up', '-d'),
+        noop: compose(files.compose, 'up', '-d'),
+        change: compose(files.composeChanged, 'up', '-d'),
+        down: compose(files.composeChanged, 'down'),
+      };
+    case 'boot':
+      return { cold: ['bash', files.boot], down: ['bash', files.bootDown] };
+    case 'floor':
+      return { cold: [node, FLOOR, 'up', files.floor], single: [node, FLOOR, 'single', files.floor], down: [node, FLOOR, 'down', files.floor] };
+  }
+  throw new Error(tool);
+}
+
+function toolEnv(tool, host) {
+  const env = { ...process.env, DOCKER_HOST: host };
+  for (const k of Object.keys(env)) {
+    if (/^(DOM0_|COMPOSE_|DOCKER_(TLS|CERT|CONTEXT|CONFIG))/.test(k)) delete env[k];
+  }
+  if (tool === 'dom0') env.DOM0_ENGINE_STATS = '1';
+  if (tool === 'compose') env.COMPOSE_HTTP_TIMEOUT = String(Math.ceil(timeoutMs / 1000));
+  return env;
+}
+
+async function runTool(api, ctx, tool, n, variant, rep) {
+  const fleet = makeFleet({ name: `dbench-n${n}-${variant}-${tool}`, n, variant, tool, healthIntervalMs });
+  const files = writeFleetFiles(fleet, path.join(WORK, fleet.name), { dockerBin: ctx.docker });
+  const cmds = toolCommands(tool, files, fleet);
+  const env = toolEnv(tool, ctx.host);
+  const phases = {};
+  const record = { n, variant, tool, rep, fleet: fleet.name, changedService: fleet.changed, phases };
+  await cleanup(api, fleet);
+  await sleep(settleMs);
+
+  let before;
+  let failed = false;
+  for (const phase of PHASES[tool]) {
+    if (failed && phase !== 'down') continue;
+    const r = await measure(cmds[phase], { env });
+    const p = {
+      wallMs: +r.wallMs.toFixed(1),
+      exitCode: r.exitCode,
+      ok: r.exitCode === 0,
+      userS: r.userS,
+      sysS: r.sysS,
+      cpuS: r.cpuS,
+      maxRssKb: r.maxRssKb,
+    };
+    if (tool === 'dom0') {
+      p.calls = engineCalls(r.stderr);
+      p.totalCalls = p.calls ? Object.values(p.calls).reduce((a, b) => a + b, 0) : undefined;
+      if (phase !== 'down') {
+        try {
+          const j = JSON.parse(r.stdout);
+          p.dom0DurationMs = j.durationMs;
+          p.actions = {};
+          for (const a of j.actions ?? []) p.actions[a.action] = (p.actions[a.action] ?? 0) + 1;
+        } catch {
+          /* non-JSON output on failure */
+        }
+      }
+    }
+    if (tool === 'floor') {
+      try {
+        const j = JSON.parse(r.stdout);
+        p.inProcessMs = +j.ms.toFixed(1);
+        p.calls = j.calls;
+        if (phase === 'single') Object.assign(p, { createMs: +j.createMs.toFixed(1), startMs: +j.startMs.toFixed(1), createStartMs: +j.createStartMs.toFixed(1) });
+      } catch {
+        /* failed */
+      }
+    }
+    if (!p.ok) p.error = tail(`${r.stderr}\n${r.stdout}`);
+    // checks (not timed)
+    if (phase === 'cold' || phase === 'noop' || phase === 'change') {
+      const s = await snapshot(api, fleet);
+      p.allUp = s.allUp;
+      p.containers = s.count;
+      p.running = s.running;
+      if (!s.allUp) p.ok = false;
+      if (phase !== 'cold' && before) {
+        const changed = changedServices(before, s);
+        p.recreated = changed.length;
+        p.recreatedServices = changed.slice(0, 10);
+      }
+      before = s;
+    }
+    if (phase === 'down') {
+      const left = (await fleetContainers(api, fleet)).length;
+      const net = await networkExists(api, fleet.network);
+      p.leftContainers = left;
+      p.leftNetwork = net;
+      if (left || net) p.ok = false;
+    }
+    phases[phase] = p;
+    const extra = [
+      p.recreated !== undefined ? `recreated ${p.recreated}` : '',
+      p.totalCalls !== undefined ? `${p.totalCalls} API calls` : '',
+      tool === 'dom0' ? `rss ${(p.maxRssKb / 1024).toFixed(0)} MB` : '',
+      p.createStartMs !== undefined ? `in-process ${p.createStartMs} ms` : '',
+      p.ok ? '' : 'FAILED',
+    ].filter(Boolean);
+    say(`n=${n} ${variant} rep ${rep + 1}/${reps} ${tool.padEnd(7)} ${phase.padEnd(6)} ${(p.wallMs / 1000).toFixed(2)}s${extra.length ? ` (${extra.join(', ')})` : ''}`);
+    if (!p.ok) {
+      if (p.error) say(`  ${p.error.replace(/\n/g, '\n  ')}`);
+      if (phase === 'cold') failed = true;
+    }
+    await sleep(settleMs);
+  }
+  await cleanup(api, fleet);
+  if (!argv['keep-work']) fs.rmSync(path.join(WORK, fleet.name), { recursive: true, force: true });
+  return record;
+}
+
+// ------------------------------------------------------------------------------------ summary
+function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function summarize(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    for (const [phase, p] of Object.entries(r.phases)) {
+      const k = `${r.n}|${r.variant}|${r.tool}|${phase}`;
+      if (!groups.has(k)) groups.set(k, { n: r.n, variant: r.variant, tool: r.tool, phase, samples: [] });
+      groups.get(k).samples.push(p);
+    }
+  }
+  const out = [];
+  for (const g of groups.values()) {
+    const s = g.samples;
+    const okS = s.filter((p) => p.ok);
+    const ops = new Set(s.flatMap((p) => Object.keys(p.calls ?? {})));
+    out.push({
+      n: g.n,
+      variant: g.variant,
+      tool: g.tool,
+      phase: g.phase,
+      reps: s.length,
+      failures: s.length - okS.length,
+      wallMs: median(okS.map((p) => p.wallMs)),
+      wallMsAll: s.map((p) => p.wallMs),
+      cpuS: median(okS.map((p) => p.cpuS)),
+      maxRssKb: median(s.map((p) => p.maxRssKb)),
+      peakRssKb: Math.max(...s.map((p) => p.maxRssKb).filter(Number.isFinite)),
+      totalCalls: median(s.map((p) => p.totalCalls)),
+      calls: ops.size ? Object.fromEntries([...ops].sort().map((op) => [op, median(s.map((p) => p.calls?.[op] ?? 0))])) : undefined,
+      recreated: s.some((p) => p.recreated !== undefined) ? s.map((p) => p.recreated) : undefined,
+      createStartMs: median(s.map((p) => p.createStartMs)),
+      dom0DurationMs: median(s.map((p) => p.dom0DurationMs)),
+    });
+  }
+  return out;
+}
+
+function lookup(summary, n, variant, tool, phase) {
+  return summary.find((x) => x.n === n && x.variant === variant && x.tool === tool && x.phase === phase);
+}
+
+function targets(summary) {
+  const t = [];
+  const add = (what, n, variant, value, limit, met, note = '') => t.push({ what, n, variant, value, limit, met, note });
+  const sec = (ms) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
+  for (const variant of variants) {
+    for (const n of [50, 200]) {
+      if (!sizes.includes(n)) continue;
+      const d = lookup(summary, n, variant, 'dom0', 'cold');
+      const f = lookup(summary, n, variant, 'floor', 'cold');
+      const c = lookup(summary, n, variant, 'compose', 'cold');
+      if (d?.wallMs && f?.wallMs) {
+        const ratio = d.wallMs / f.wallMs;
+        add('cold apply ≤ 1.3 × floor', n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(f.wallMs)})`, '≤ 1.30 ×', ratio <= 1.3);
+      }
+      if (d?.wallMs && c?.wallMs) {
+        const speedup = c.wallMs / d.wallMs;
+        add('cold apply ≥ 2 × faster than compose', n, variant, `${speedup.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, '≥ 2.00 ×', speedup >= 2);
+      }
+    }
+    if (sizes.includes(200)) {
+      const d = lookup(summary, 200, variant, 'dom0', 'noop');
+      const c = lookup(summary, 200, variant, 'compose', 'noop');
+      if (d?.wallMs) add('no-op apply ≤ 0.5 s', 200, variant, sec(d.wallMs), '≤ 0.50 s', d.wallMs <= 500);
+      if (d?.wallMs && c?.wallMs) {
+        const ratio = d.wallMs / c.wallMs;
+        add("no-op apply ≤ ⅓ of compose's no-op up -d", 200, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, '≤ 0.33 ×', ratio <= 1 / 3);
+      }
+      const peak = Math.max(...summary.filter((x) => x.n === 200 && x.variant === variant && x.tool === 'dom0').map((x) => x.peakRssKb));
+      if (Number.isFinite(peak)) add('dom0 peak RSS ≤ 100 MB', 200, variant, `${(peak / 1024).toFixed(1)} MB`, '≤ 100 MB', peak <= 100 * 1024);
+    }
+    for (const n of sizes) {
+      const d = lookup(summary, n, variant, 'dom0', 'change');
+      const single = lookup(summary, n, variant, 'floor', 'single');
+      if (d?.recreated) {
+        const all1 = d.recreated.every((x) => x === 1);
+        add('one-change apply recreates exactly 1 container', n, variant, `recreated ${d.recreated.join(', ')} (per rep)`, '1', all1);
+      }
+      if (d?.wallMs && single?.wallMs) {
+        const ratio = d.wallMs / single.wallMs;
+        const inProc = single.createStartMs ? `; vs in-process create+start ${single.createStartMs.toFixed(0)} ms: ${(d.wallMs / single.createStartMs).toFixed(1)} ×` : '';
+        add(
+          "one-change apply ≤ 2 × floor's single create+start",
+          n,
+          variant,
+          `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(single.wallMs)}${inProc})`,
+          '≤ 2.00 ×',
+          ratio <= 2,
+        );
+      }
+    }
+  }
+  return t;
+}
+
+function markdown(machine, summary, tgt, meta) {
+  const s = (ms) => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
+  const fail = (x) => (x?.failures ? ` (${x.failures} failed)` : '');
+  const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}` : '–');
+  const L = [];
+  L.push('# dom0 boot-to-ready benchmark', '');
+  L.push(
+    `Generated by \`node bench/run.mjs\` on ${machine.date.slice(0, 16).replace('T', ' ')} UTC — ` +
+      `sizes ${sizes.join(', ')}; variants ${variants.join(', ')}; ${reps} rep(s) each, tools interleaved (order rotated every rep); medians of wall time in seconds.`,
+    '',
+  );
+  L.push('## Machine', '');
+  L.push('| | |', '|---|---|');
+  L.push(`| CPU | ${machine.nproc} × ${machine.cpu} |`);
+  L.push(`| memory | ${machine.memoryGiB} GiB |`);
+  L.push(`| kernel | ${machine.kernel} (${machine.os}) |`);
+  L.push(`| engine | Docker ${machine.engine.version} (API ${machine.engine.apiVersion}, ${machine.engine.storageDriver}, cgroup ${machine.engine.cgroup}) |`);
+  L.push(`| docker-compose | ${machine.dockerCompose ?? '–'} |`);
+  L.push(`| node | ${machine.node} |`);
+  L.push(`| dom0 | ${machine.dom0} ${dom0Args.length ? `(apply args: \`${dom0Args.join(' ')}\`)` : '(defaults)'} |`);
+  L.push(`| run took | ${(meta.elapsedMs / 60000).toFixed(1)} min |`);
+  L.push('');
+  L.push(
+    `Fleet: N busybox services (\`init: true\`, \`sleep 2147483647\`) in ${LAYERS} dependency layers; each service of layer k>0 ` +
+      `depends on 2 of layer k-1. **healthy**: every service has \`healthcheck: {test: ["CMD","true"], interval: ${healthIntervalMs}ms}\` ` +
+      'and every dependency is `condition: service_healthy`. "one service changed" edits the environment of one service in the ' +
+      'middle layer (it has dependents). Times are wall times of the whole client process (node/python start-up included), ' +
+      'from spawn to exit; a tool is done when its command returns.',
+    '',
+  );
+  L.push('## Wall time (s, median)', '');
+  L.push('| N | variant | phase | dom0 | compose 1.29 | boot script | floor | dom0/floor | dom0/compose |');
+  L.push('|---:|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const n of sizes) {
+    for (const variant of variants) {
+      for (const phase of ['cold', 'noop', 'change', 'down', 'single']) {
+        const row = Object.fromEntries(ALL_TOOLS.map((t) => [t, lookup(summary, n, variant, t, phase)]));
+        if (!Object.values(row).some(Boolean)) continue;
+        const floorRef = phase === 'change' ? lookup(summary, n, variant, 'floor', 'single') : row.floor;
+        L.push(
+          `| ${n} | ${variant} | ${PHASE_TITLE[phase]} | ${ALL_TOOLS.map((t) => `${s(row[t]?.wallMs)}${fail(row[t])}`).join(' | ')} | ` +
+            `${ratio(row.dom0?.wallMs, floorRef?.wallMs)}${phase === 'change' && floorRef ? '¹' : ''} | ${ratio(row.dom0?.wallMs, row.compose?.wallMs)} |`,
+        );
+      }
+    }
+  }
+  L.push('', "¹ against the floor's single create+start of one container.", '');
+  L.push('## dom0: resources and Engine API calls (median per run)', '');
+  L.push('| N | variant | phase | peak RSS (MB) | CPU user+sys (s) | API calls | calls by operation | recreated |');
+  L.push('|---:|---|---|---:|---:|---:|---|---|');
+  for (const n of sizes) {
+    for (const variant of variants) {
+      for (const phase of PHASES.dom0) {
+        const x = lookup(summary, n, variant, 'dom0', phase);
+        if (!x) continue;
+        const calls = x.calls ? Object.entries(x.calls).map(([k, v]) => `${k} ${v}`).join(', ') : 'not reported';
+        L.push(
+          `| ${n} | ${variant} | ${phase} | ${(x.peakRssKb / 1024).toFixed(1)} | ${x.cpuS?.toFixed(2) ?? '–'} | ${x.totalCalls ?? '–'} | ${calls} | ${x.recreated ? x.recreated.join(', ') : ''} |`,
+        );
+      }
+    }
+  }
+  L.push('');
+  L.push('## Client CPU time (user+sys of the client process tree, s, median)', '');
+  L.push('The engine\'s own CPU (dockerd, containerd, shims) is not included.', '');
+  L.push('| N | variant | phase | dom0 | compose 1.29 | boot script | floor |');
+  L.push('|---:|---|---|---:|---:|---:|---:|');
+  for (const n of sizes) {
+    for (const variant of variants) {
+      for (const phase of ['cold', 'noop', 'change', 'down']) {
+        const row = ALL_TOOLS.map((t) => lookup(summary, n, variant, t, phase)?.cpuS);
+        if (row.every((x) => x === undefined)) continue;
+        L.push(`| ${n} | ${variant} | ${phase} | ${row.map((x) => (x === undefined ? '–' : x.toFixed(2))).join(' | ')} |`);
+      }
+    }
+  }
+  L.push('');
+  L.push('## Targets', '');
+  if (tgt.length === 0) L.push('No target applies to the sizes run (targets are set at N = 50 and 200).');
+  else {
+    L.push('| target | N | variant | measured | limit | met |');
+    L.push('|---|---:|---|---|---|---|');
+    for (const x of tgt) L.push(`| ${x.what} | ${x.n} | ${x.variant} | ${x.value} | ${x.limit} | ${x.met ? 'yes' : '**no**'} |`);
+  }
+  L.push('');
+  return L.join('\n');
+}
+
+// ------------------------------------------------------------------------------------ main
+async function main() {
+  const started = performance.now();
+  if (tools.includes('dom0') && !fs.existsSync(DOM0_CLI)) die(`${path.relative(ROOT, DOM0_CLI)} is missing: run npm run build first (npm run bench does)`);
+  ensurePackages();
+  fs.mkdirSync(WORK, { recursive: true });
+  const engine = ensureEngine();
+  const stopAll = (sig) => {
+    say(`${sig}: stopping`);
+    if (current) {
+      try {
+        process.kill(-current.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    stopEngine(engine);
+    process.exit(130);
+  };
+  process.on('SIGINT', () => stopAll('SIGINT'));
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+  const api = new EngineApi(socketPathFromEnv({ DOCKER_HOST: engine.host }));
+  const runs = [];
+  let machine;
+  try {
+    await api.call('GET', '/_ping');
+    const img = await api.request('GET', `/images/${encodeURIComponent(IMAGE)}/json`);
+    if (img.status !== 200) throw new Error(`${IMAGE} is not on the engine at ${engine.host}: build it with scripts/engine.sh images`);
+    machine = await machineInfo(api);
+    say(
+      `engine ${machine.engine.version} at ${engine.host}; ${machine.nproc} cores, ${machine.memoryGiB} GiB; ` +
+        `sizes ${sizes.join(',')}, variants ${variants.join(',')}, tools ${tools.join(',')}, ${reps} rep(s)`,
+    );
+    const ctx = { host: engine.host, docker: dockerCli() };
+    for (const n of sizes) {
+      for (const variant of variants) {
+        for (let rep = 0; rep < reps; rep++) {
+          const order = tools.map((_, i) => tools[(i + rep) % tools.length]);
+          for (const tool of order) runs.push(await runTool(api, ctx, tool, n, variant, rep));
+        }
+      }
+    }
+  } finally {
+    api.close();
+    stopEngine(engine);
+  }
+
+  const summary = summarize(runs);
+  const tgt = targets(summary);
+  const meta = { elapsedMs: performance.now() - started };
+  const md = markdown(machine, summary, tgt, meta);
+  fs.mkdirSync(path.dirname(outPrefix), { recursive: true });
+  fs.writeFileSync(`${outPrefix}.md`, md);
+  fs.writeFileSync(
+    `${outPrefix}.json`,
+    `${JSON.stringify(
+      {
+        machine,
+        config: { sizes, reps, variants, tools, layers: LAYERS, healthIntervalMs, settleMs, timeoutMs, dom0Args, engineHost: engine.host },
+        elapsedMs: Math.round(meta.elapsedMs),
+        targets: tgt,
+        summary,
+        runs,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`${md}\n`);
+  say(`wrote ${path.relative(process.cwd(), `${outPrefix}.md`)} and ${path.relative(process.cwd(), `${outPrefix}.json`)}`);
+  const anyFailure = runs.some((r) => Object.values(r.phases).some((p) => !p.ok));
+  return anyFailure ? 1 : 0;
+}
+
+process.exitCode = await main();

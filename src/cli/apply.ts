@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { apply, type ApplyResult } from '../reconcile/apply.js';
+import { engine, type GlobalOptions, loadOrThrow, logger, manifestPath } from './context.js';
+import { NotConvergedError, UsageError } from './errors.js';
+import { table } from './format.js';
+
+export function parseConcurrency(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a whole number ≥ 1, not "${v}"`);
+  return n;
+}
+
+export function applyJson(r: ApplyResult): object {
+  return {
+    fleet: r.plan.fleet,
+    converged: r.converged,
+    durationMs: r.durationMs,
+    actions: r.outcomes.map((o) => ({
+      name: o.name,
+      kind: o.kind,
+      action: o.action,
+      status: o.status,
+      reasons: o.reasons,
+      ...(o.error ? { error: o.error } : {}),
+      durationMs: o.durationMs,
+    })),
+  };
+}
+
+export function printApply(r: ApplyResult): string {
+  const rows = r.outcomes.map((o) => ['  ' + o.action, o.kind, o.name, o.status, o.error ?? o.reasons.join('; ')]);
+  const verdict = r.converged ? 'converged' : 'did not converge';
+  return `fleet ${r.plan.fleet}\n${table(rows)}\n${verdict} in ${(r.durationMs / 1000).toFixed(1)}s\n`;
+}
+
+export function applyCommand(program: Command): void {
+  program
+    .command('apply')
+    .description('converge the engine to the manifest once')
+    .option('--json', 'print the result as JSON')
+    .option('--adopt', "take over containers holding an entry's name that dom0 did not create (recreated, volumes kept)")
+    .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
+    .option('--timeout <seconds>', 'default wait timeout for a dependency, in seconds', (v) => Number(v) * 1000)
+    .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; timeout?: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const manifest = await loadOrThrow(manifestPath(g));
+      const r = await apply(manifest, engine(), {
+        adopt: o.adopt,
+        concurrency: o.concurrency,
+        waitTimeoutMs: o.timeout,
+        log: logger(g),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(applyJson(r))}\n` : printApply(r));
+      if (!r.converged) {
+        const bad = r.outcomes.filter((x) => x.status !== 'ok').map((x) => `${x.name} ${x.status}`);
+        throw new NotConvergedError(`did not converge: ${bad.join(', ')}`);
+      }
+    });
+}

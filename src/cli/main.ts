@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// dom0's command line. Named errors become exit codes here and only here.
+import { Command, CommanderError } from 'commander';
+import { isEngineError } from '../engine/errors.js';
+import { formatDiagnostic } from '../manifest/load.js';
+import { scrub } from '../redact.js';
+import { applyCommand } from './apply.js';
+import { reportEngineCalls } from './context.js';
+import { downCommand } from './down.js';
+import { EXIT, ManifestError, NotConvergedError, UsageError } from './errors.js';
+import { graphCommand } from './graph.js';
+import { healthCommand } from './health.js';
+import { planCommand } from './plan.js';
+import { statusCommand } from './status.js';
+import { upCommand } from './up.js';
+import { validateCommand } from './validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('dom0')
+    .description('boot orchestrator for a Docker host: dom0.yaml → plan → apply')
+    .option('-f, --file <file>', 'manifest (default: $DOM0_MANIFEST, ./dom0.yaml, /etc/dom0/dom0.yaml)')
+    .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+    .exitOverride()
+    .showHelpAfterError();
+  validateCommand(program);
+  planCommand(program);
+  applyCommand(program);
+  statusCommand(program);
+  downCommand(program);
+  graphCommand(program);
+  upCommand(program);
+  healthCommand(program);
+  return program;
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof ManifestError) {
+    for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return EXIT.invalid;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`dom0: ${e.message}\n`);
+    return EXIT.invalid;
+  }
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+    return EXIT.invalid;
+  }
+  if (e instanceof NotConvergedError) {
+    process.stderr.write(`dom0: ${scrub(e.message)}\n`);
+    return EXIT.notConverged;
+  }
+  if (isEngineError(e)) {
+    process.stderr.write(`dom0: ${scrub(e.message)}\n`);
+    return EXIT.notConverged;
+  }
+  process.stderr.write(`dom0: ${scrub((e as Error)?.stack ?? String(e))}\n`);
+  return EXIT.notConverged;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (e) {
+    return exitCodeFor(e);
+  } finally {
+    reportEngineCalls();
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { observe } from '../reconcile/observe.js';
+import { plan, type Plan } from '../reconcile/plan.js';
+import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
+import { table } from './format.js';
+
+export function planJson(p: Plan): object {
+  return { fleet: p.fleet, actions: p.actions.map((a) => ({ name: a.name, kind: a.kind, action: a.action, reasons: a.reasons })) };
+}
+
+export function printPlan(p: Plan): string {
+  const rows = p.actions.map((a) => [a.action, a.kind, a.name, a.reasons.join('; ')]);
+  return `fleet ${p.fleet}\n${table(rows.map((r) => ['  ' + r[0]!, ...r.slice(1)]))}\n`;
+}
+
+export function planCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('show what apply would do, with reasons; changes nothing')
+    .option('--json', 'print the plan as JSON')
+    .option('--adopt', 'plan to take over containers that hold an entry\'s name but were not created by dom0')
+    .action(async (o: { json?: boolean; adopt?: boolean }, cmd: Command) => {
+      const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
+      const eng = engine();
+      const p = plan(manifest, await observe(eng, manifest), { adopt: o.adopt });
+      process.stdout.write(o.json ? `${JSON.stringify(planJson(p))}\n` : printPlan(p));
+    });
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { status } from '../reconcile/status.js';
+import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
+import { table } from './format.js';
+
+export function statusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('a row per entry: container state, health, image, in sync / drifted / missing')
+    .option('--json', 'print the rows as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
+      const rows = await status(manifest, engine());
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ fleet: manifest.name, entries: rows })}\n`);
+        return;
+      }
+      const header = ['NAME', 'KIND', 'STATE', 'HEALTH', 'IMAGE', 'RESTART', 'SYNC'];
+      const body = rows.map((r) => [
+        r.name,
+        r.kind,
+        r.state + (r.exitCode !== undefined ? ` (${r.exitCode})` : ''),
+        r.health ?? '-',
+        r.image,
+        r.restart ?? '-',
+        r.sync,
+      ]);
+      process.stdout.write(`${table([header, ...body])}\n`);
+    });
+}

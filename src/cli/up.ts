@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
+import { UpLoop } from '../up/loop.js';
+import { engine, type GlobalOptions, logger, manifestPath } from './context.js';
+import { parseConcurrency } from './apply.js';
+import { UsageError } from './errors.js';
+
+function seconds(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number of seconds > 0, not "${v}"`);
+    return n * 1000;
+  };
+}
+
+export function upCommand(program: Command): void {
+  program
+    .command('up')
+    .description('apply, then stay running: re-apply on edits and SIGHUP, supervise restarts, repair drift')
+    .option('--state-dir <dir>', 'where the last-good manifest and the heartbeat live (default $DOM0_STATE_DIR or /var/lib/dom0)')
+    .option('--reconcile-interval <seconds>', 'periodic repair interval', seconds('--reconcile-interval'), 300_000)
+    .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
+    .option('--timeout <seconds>', 'default wait timeout for a dependency', seconds('--timeout'))
+    .action(async (o: { stateDir?: string; reconcileInterval: number; concurrency: number; timeout?: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const loop = new UpLoop({
+        file: manifestPath(g),
+        engine: engine(),
+        log: logger(g),
+        state: new StateDir(o.stateDir ?? stateDirFromEnv()),
+        reconcileIntervalMs: o.reconcileInterval,
+        concurrency: o.concurrency,
+        waitTimeoutMs: o.timeout,
+      });
+      process.on('SIGHUP', () => loop.reload());
+      const stop = () => void loop.stop();
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      await loop.start();
+      await loop.done;
+    });
+}

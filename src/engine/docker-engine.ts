@@ -1,0 +1,458 @@
+// The one Engine implementation, over dockerode. The only file that imports dockerode.
+import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import type {
+  ContainerDetails,
+  ContainerState,
+  ContainerSummary,
+  CreateContainerRequest,
+  CreateNetworkRequest,
+  CreateVolumeRequest,
+  Engine,
+  EngineEvent,
+  EventStream,
+  HealthState,
+  ImageInfo,
+  MountInfo,
+  NetworkInfo,
+  PullOptions,
+  VolumeInfo,
+} from './engine.js';
+import { EngineError, type EngineErrorKind } from './errors.js';
+
+export interface DockerEngineOptions {
+  /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: $DOCKER_HOST, else /var/run/docker.sock. */
+  host?: string;
+}
+
+export function dockerHostFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST && env.DOCKER_HOST !== '' ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+}
+
+function modemOptions(host: string): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('/')) return { socketPath: host };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
+
+export class DockerEngine implements Engine {
+  private readonly docker: Docker;
+  private readonly counts: Record<string, number> = {};
+  readonly host: string;
+
+  constructor(opts: DockerEngineOptions = {}) {
+    this.host = opts.host ?? dockerHostFromEnv();
+    this.docker = new Docker(modemOptions(this.host));
+  }
+
+  get calls(): Readonly<Record<string, number>> {
+    return this.counts;
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>, notFound?: () => T): Promise<T> {
+    this.counts[op] = (this.counts[op] ?? 0) + 1;
+    try {
+      return await fn();
+    } catch (e) {
+      const err = normalizeError(e, this.host);
+      if (notFound && err.kind === 'not-found') return notFound();
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.docker.ping());
+  }
+
+  async listContainers(): Promise<ContainerSummary[]> {
+    const rows = await this.call('listContainers', () => this.docker.listContainers({ all: true }));
+    return rows.map(toSummary);
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerDetails | undefined> {
+    const c = await this.call<Docker.ContainerInspectInfo | undefined>(
+      'inspectContainer',
+      () => this.docker.getContainer(idOrName).inspect(),
+      () => undefined,
+    );
+    return c ? toDetails(c) : undefined;
+  }
+
+  async createContainer(req: CreateContainerRequest): Promise<string> {
+    const created = await this.call('createContainer', () =>
+      this.docker.createContainer({ ...(req.body as Docker.ContainerCreateOptions), name: req.name }),
+    );
+    for (const n of req.extraNetworks) {
+      await this.call('connectNetwork', () =>
+        this.docker.getNetwork(n.network).connect({
+          Container: created.id,
+          EndpointConfig: {
+            Aliases: n.aliases,
+            Links: n.links,
+            IPAMConfig: n.ipv4Address || n.ipv6Address ? { IPv4Address: n.ipv4Address, IPv6Address: n.ipv6Address } : undefined,
+          },
+        }),
+      );
+    }
+    return created.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call('startContainer', async () => {
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 304) return; // already started
+        throw e;
+      }
+    });
+  }
+
+  async stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.call('stopContainer', async () => {
+      try {
+        await this.docker.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 304) return; // already stopped
+        throw e;
+      }
+    });
+  }
+
+  async restartContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.call('restartContainer', () =>
+      this.docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }),
+    );
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await this.call(
+      'removeContainer',
+      () => this.docker.getContainer(id).remove({ force: opts.force ?? false, v: opts.volumes ?? false }),
+      () => undefined,
+    );
+  }
+
+  async renameContainer(id: string, newName: string): Promise<void> {
+    await this.call('renameContainer', () => this.docker.getContainer(id).rename({ name: newName }));
+  }
+
+  async containerLogs(id: string, tailLines: number): Promise<string> {
+    return this.call(
+      'containerLogs',
+      async () => {
+        const c = this.docker.getContainer(id);
+        const info = await c.inspect();
+        const buf = (await c.logs({ stdout: true, stderr: true, tail: tailLines, follow: false })) as unknown as Buffer;
+        return info.Config.Tty ? buf.toString('utf8') : demux(buf);
+      },
+      () => '',
+    );
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const i = await this.call<Docker.ImageInspectInfo | undefined>(
+      'inspectImage',
+      () => this.docker.getImage(ref).inspect(),
+      () => undefined,
+    );
+    if (!i) return undefined;
+    return {
+      id: i.Id,
+      repoTags: i.RepoTags ?? [],
+      repoDigests: i.RepoDigests ?? [],
+      created: i.Created,
+      volumes: Object.keys(i.Config?.Volumes ?? {}),
+    };
+  }
+
+  async pullImage(ref: string, opts: PullOptions = {}): Promise<void> {
+    await this.call('pullImage', async () => {
+      const stream = (await this.docker.pull(ref, {
+        authconfig: opts.auth,
+        abortSignal: opts.signal,
+      } as object)) as Readable;
+      await followPull(ref, stream, opts);
+    });
+  }
+
+  async listNetworks(): Promise<NetworkInfo[]> {
+    const rows = await this.call('listNetworks', () => this.docker.listNetworks());
+    return rows.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async createNetwork(req: CreateNetworkRequest): Promise<string> {
+    const n = await this.call('createNetwork', () =>
+      this.docker.createNetwork({
+        Name: req.name,
+        Driver: req.driver ?? 'bridge',
+        Options: req.driverOpts,
+        Labels: req.labels,
+        Internal: req.internal,
+        Attachable: req.attachable,
+        EnableIPv6: req.enableIpv6,
+        CheckDuplicate: true,
+        IPAM: req.ipam
+          ? {
+              Driver: req.ipam.driver ?? 'default',
+              Config: req.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange })),
+            }
+          : undefined,
+      } as Docker.NetworkCreateOptions),
+    );
+    return n.id;
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    await this.call('removeNetwork', () => this.docker.getNetwork(idOrName).remove(), () => undefined);
+  }
+
+  async inspectVolume(name: string): Promise<VolumeInfo | undefined> {
+    const v = await this.call<Docker.VolumeInspectInfo | undefined>(
+      'inspectVolume',
+      () => this.docker.getVolume(name).inspect(),
+      () => undefined,
+    );
+    return v ? { name: v.Name, labels: v.Labels ?? {} } : undefined;
+  }
+
+  async createVolume(req: CreateVolumeRequest): Promise<void> {
+    await this.call('createVolume', () =>
+      this.docker.createVolume({ Name: req.name, Driver: req.driver ?? 'local', DriverOpts: req.driverOpts ?? {}, Labels: req.labels }),
+    );
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call('removeVolume', () => this.docker.getVolume(name).remove(), () => undefined);
+  }
+
+  async events(opts: { label?: string } = {}): Promise<EventStream> {
+    const abort = new AbortController();
+    const filters: Record<string, string[]> = { type: ['container'] };
+    if (opts.label) filters.label = [opts.label];
+    const stream = (await this.call('events', () =>
+      this.docker.getEvents({ filters: JSON.stringify(filters), abortSignal: abort.signal } as object),
+    )) as unknown as Readable;
+    const listeners = new Set<(e: EngineEvent) => void>();
+    let buf = '';
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        let raw: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
+        try {
+          raw = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const e: EngineEvent = {
+          type: raw.Type ?? 'container',
+          action: raw.Action ?? raw.status ?? '',
+          id: raw.Actor?.ID ?? raw.id ?? '',
+          attributes: raw.Actor?.Attributes ?? {},
+          timeNano: raw.timeNano ?? Date.now() * 1e6,
+        };
+        for (const l of listeners) l(e);
+      }
+    });
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+      stream.on('error', () => resolve());
+    });
+    return {
+      on(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      ended,
+      close() {
+        abort.abort();
+        stream.destroy();
+      },
+    };
+  }
+}
+
+function parseHealth(status: string): HealthState | undefined {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  if (!m) return undefined;
+  return m[1] === 'health: starting' ? 'starting' : (m[1] as HealthState);
+}
+
+function parseExitCode(status: string): number | undefined {
+  const m = /^Exited \((-?\d+)\)/.exec(status);
+  return m ? Number(m[1]) : undefined;
+}
+
+function toMounts(mounts: Array<{ Type?: string; Name?: string; Source?: string; Destination?: string; RW?: boolean }> | undefined): MountInfo[] {
+  return (mounts ?? []).map((m) => ({
+    type: m.Type ?? 'volume',
+    name: m.Name || undefined,
+    source: m.Source ?? '',
+    destination: m.Destination ?? '',
+    rw: m.RW ?? true,
+  }));
+}
+
+function toSummary(c: Docker.ContainerInfo): ContainerSummary {
+  return {
+    id: c.Id,
+    name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    imageId: c.ImageID,
+    state: c.State as ContainerState,
+    status: c.Status,
+    health: parseHealth(c.Status),
+    exitCode: c.State === 'exited' ? parseExitCode(c.Status) : undefined,
+    labels: c.Labels ?? {},
+    mounts: toMounts(c.Mounts as never),
+    created: c.Created,
+  };
+}
+
+function toDetails(c: Docker.ContainerInspectInfo): ContainerDetails {
+  const s = c.State;
+  const state = s.Status as ContainerState;
+  const never = (t: string | undefined) => !t || t.startsWith('0001-01-01');
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    image: c.Config.Image,
+    imageId: c.Image,
+    state,
+    status: s.Status,
+    health: (s.Health?.Status as HealthState | undefined) || undefined,
+    exitCode: state === 'exited' || state === 'dead' ? s.ExitCode : undefined,
+    labels: c.Config.Labels ?? {},
+    mounts: toMounts(c.Mounts as never),
+    created: Math.floor(Date.parse(c.Created) / 1000),
+    startedAt: never(s.StartedAt) ? undefined : s.StartedAt,
+    finishedAt: never(s.FinishedAt) ? undefined : s.FinishedAt,
+    restartCount: c.RestartCount ?? 0,
+    oomKilled: s.OOMKilled ?? false,
+    networkMode: c.HostConfig.NetworkMode,
+    hasHealthcheck: !!c.Config.Healthcheck?.Test && c.Config.Healthcheck.Test[0] !== 'NONE',
+  };
+}
+
+/** Splits the engine's multiplexed stdout/stderr log stream into text. */
+function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
+}
+
+/** Reads a pull's progress stream to its end; an `error` inside the stream is an error. */
+function followPull(ref: string, stream: Readable, opts: PullOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let buf = '';
+    let failed = false;
+    let stallTimer: NodeJS.Timeout | undefined;
+    const armStall = () => {
+      if (!opts.stallTimeoutMs) return;
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        fail(new EngineError('stalled', `pull of ${ref} stalled: no progress for ${Math.round(opts.stallTimeoutMs! / 1000)}s`));
+        stream.destroy();
+      }, opts.stallTimeoutMs);
+    };
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      clearTimeout(stallTimer);
+      reject(e);
+    };
+    armStall();
+    stream.on('data', (chunk: Buffer) => {
+      armStall();
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        let msg: { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (msg.error || msg.errorDetail?.message) {
+          fail(pullStreamError(ref, msg.errorDetail?.message ?? msg.error ?? 'pull failed'));
+          return;
+        }
+        opts.onProgress?.({
+          image: ref,
+          status: msg.status ?? '',
+          layer: msg.id,
+          current: msg.progressDetail?.current,
+          total: msg.progressDetail?.total,
+        });
+      }
+    });
+    stream.on('error', (e) => fail(normalizeError(e, ref)));
+    stream.on('end', () => {
+      clearTimeout(stallTimer);
+      if (!failed) resolve();
+    });
+  });
+}
+
+function pullStreamError(ref: string, message: string): EngineError {
+  const m = message.toLowerCase();
+  let kind: EngineErrorKind = 'other';
+  if (/unauthorized|authentication required|denied|401|403/.test(m)) kind = 'auth';
+  else if (/not found|manifest unknown|404/.test(m)) kind = 'not-found';
+  else if (/timeout|timed out/.test(m)) kind = 'timeout';
+  else if (/connection refused|connection reset|eof|no such host|i\/o|50\d|server error|toomanyrequests|unavailable/.test(m)) kind = 'server';
+  return new EngineError(kind, `pull of ${ref} failed: ${message}`);
+}
+
+export function normalizeError(e: unknown, where: string): EngineError {
+  if (e instanceof EngineError) return e;
+  const err = e as { code?: string; statusCode?: number; json?: { message?: string } | string; message?: string; reason?: string };
+  const code = err?.code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH') {
+    const why =
+      code === 'ENOENT'
+        ? 'the socket does not exist'
+        : code === 'EACCES'
+          ? 'permission denied on the socket'
+          : code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : 'the connection broke';
+    return new EngineError('unreachable', `cannot reach the Docker engine at ${where}: ${why}`);
+  }
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return new EngineError('timeout', `the Docker engine at ${where} timed out`);
+  if ((err as { name?: string })?.name === 'AbortError') return new EngineError('other', 'aborted');
+  const serverMsg =
+    typeof err?.json === 'string' ? err.json : err?.json?.message ?? err?.reason ?? err?.message ?? String(e);
+  const status = err?.statusCode;
+  const kind: EngineErrorKind =
+    status === 404
+      ? 'not-found'
+      : status === 409
+        ? 'conflict'
+        : status === 401 || status === 403
+          ? 'auth'
+          : status === 400
+            ? 'invalid'
+            : status !== undefined && status >= 500
+              ? /unauthorized|authentication required|denied/i.test(serverMsg)
+                ? 'auth'
+                : /not found|manifest unknown/i.test(serverMsg)
+                  ? 'not-found'
+                  : 'server'
+              : 'other';
+  return new EngineError(kind, String(serverMsg).trim(), status);
+}

@@ -1,0 +1,162 @@
+// The narrow slice of the Docker Engine that dom0 uses, in dom0's own types.
+// One adapter (docker-engine.ts) implements it; nothing else talks to the engine.
+
+export type ContainerState =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'removing'
+  | 'exited'
+  | 'dead';
+
+export type HealthState = 'starting' | 'healthy' | 'unhealthy';
+
+export interface MountInfo {
+  type: string; // "volume" | "bind" | "tmpfs" | ...
+  name?: string; // volume name
+  source: string;
+  destination: string;
+  rw: boolean;
+}
+
+/** One row of the container list: what a single list call tells about a container. */
+export interface ContainerSummary {
+  id: string;
+  name: string; // without the leading "/"
+  image: string;
+  imageId: string;
+  state: ContainerState;
+  status: string; // "Up 3 minutes (healthy)", "Exited (1) 2 seconds ago"
+  health?: HealthState; // parsed from status
+  exitCode?: number; // parsed from status when exited
+  labels: Record<string, string>;
+  mounts: MountInfo[];
+  created: number; // unix seconds
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  startedAt?: string; // ISO; undefined when never started
+  finishedAt?: string;
+  restartCount: number;
+  oomKilled: boolean;
+  networkMode?: string;
+  hasHealthcheck: boolean;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created: string;
+  volumes: string[]; // VOLUME paths declared by the image
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress: string;
+}
+
+export interface PullProgress {
+  image: string;
+  status: string;
+  layer?: string;
+  current?: number;
+  total?: number;
+}
+
+export interface PullOptions {
+  auth?: RegistryAuth;
+  onProgress?: (p: PullProgress) => void;
+  /** Abort when no bytes arrive for this long (0 = never). */
+  stallTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface CreateNetworkRequest {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  labels: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIpv6?: boolean;
+  ipam?: { driver?: string; config: Array<{ subnet?: string; gateway?: string; ipRange?: string }> };
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface CreateVolumeRequest {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/**
+ * The body of a container create call, in the Engine API's own field names (the wire format
+ * is the contract here; container-config.ts builds it from a spec).
+ */
+export interface CreateContainerRequest {
+  name: string;
+  body: Record<string, unknown>;
+  /** Networks to connect after create, before start (the first one goes in the create body). */
+  extraNetworks: Array<{ network: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string; links?: string[] }>;
+}
+
+export interface EngineEvent {
+  type: string; // "container" | "network" | ...
+  action: string; // "start" | "die" | "health_status: healthy" | "destroy" | ...
+  id: string;
+  attributes: Record<string, string>;
+  timeNano: number;
+}
+
+export interface EventStream {
+  on(listener: (e: EngineEvent) => void): () => void;
+  /** Resolves when the stream ends (engine gone, or close()). */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+export interface Engine {
+  ping(): Promise<void>;
+  listContainers(): Promise<ContainerSummary[]>;
+  inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
+  createContainer(req: CreateContainerRequest): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  /** Never removes volumes: dom0's anonymous volumes outlive their containers. */
+  removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  renameContainer(id: string, newName: string): Promise<void>;
+  containerLogs(id: string, tailLines: number): Promise<string>;
+
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  pullImage(ref: string, opts?: PullOptions): Promise<void>;
+
+  listNetworks(): Promise<NetworkInfo[]>;
+  createNetwork(req: CreateNetworkRequest): Promise<string>;
+  removeNetwork(idOrName: string): Promise<void>;
+
+  inspectVolume(name: string): Promise<VolumeInfo | undefined>;
+  createVolume(req: CreateVolumeRequest): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+
+  /** Container events, optionally only those carrying a label ("key=value"). */
+  events(opts?: { label?: string }): Promise<EventStream>;
+
+  /** Calls made so far, by operation (for the benchmark). */
+  readonly calls: Readonly<Record<string, number>>;
+}

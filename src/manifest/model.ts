@@ -1,0 +1,38 @@
+// The validated-but-not-yet-normalized manifest shared by normalize.ts and rules.ts.
+
+import type { Path } from './diagnostics.js';
+import type { Position } from './parse.js';
+import type {
+  ParsedContainer,
+  ParsedNetwork,
+  ParsedRegistry,
+  ParsedVolume,
+  ParsedVolumeContainer,
+  Section,
+} from './schema.js';
+import type { EntryKind, PullPolicy } from './types.js';
+
+export type Entry =
+  | { section: 'volume_containers'; kind: 'volume'; key: string; position: Position; spec?: ParsedVolumeContainer }
+  | { section: 'jobs'; kind: 'job'; key: string; position: Position; spec?: ParsedContainer }
+  | { section: 'services'; kind: 'service'; key: string; position: Position; spec?: ParsedContainer };
+
+export const KIND_OF: Record<Section, EntryKind> = { volume_containers: 'volume', jobs: 'job', services: 'service' };
+
+/** A declared key whose definition is `undefined` failed validation (already reported). */
+export interface Model {
+  file: string; // absolute
+  dir: string;
+  name: string;
+  pullPolicy: PullPolicy;
+  entries: Entry[]; // in document order
+  volumes: Map<string, ParsedVolume | undefined>;
+  networks: Map<string, ParsedNetwork | undefined>;
+  registries: Map<string, ParsedRegistry | undefined>;
+}
+
+export type Reporter = (path: Path, message: string, atKey?: boolean) => void;
+
+export function containerNameOf(e: Entry): string {
+  return e.spec?.container_name ?? e.key;
+}

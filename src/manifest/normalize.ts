@@ -1,0 +1,341 @@
+// Validated model → the normalized Manifest: defaults filled, short syntaxes expanded, relative
+// paths resolved, implicit dependencies added, everything in a deterministic order.
+
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseDotenv } from './dotenv.js';
+import { setOwn } from './own.js';
+import type { Lookup } from './interpolate.js';
+import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
+import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
+import type { ParsedContainer, ParsedVolumeContainer } from './schema.js';
+import type {
+  ContainerSpec,
+  Dependency,
+  Healthcheck,
+  Manifest,
+  Mount,
+  NetworkAttachment,
+  NetworkSpec,
+  RegistryCredential,
+  VolumeContainerSpec,
+  VolumeSpec,
+} from './types.js';
+
+export const MAX_PORT_BINDINGS = 10_000;
+
+export interface NormalizeContext {
+  env: Lookup;
+  home: string;
+  readFile(path: string): string | undefined;
+  report: Reporter;
+}
+
+export function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    setOwn(out, k, v);
+  }
+  return out;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function normalize(model: Model, ctx: NormalizeContext): Manifest {
+  const byContainerName = new Map<string, string>();
+  for (const e of model.entries) byContainerName.set(containerNameOf(e), e.key);
+  const kinds = new Map(model.entries.map((e) => [e.key, e.kind]));
+  const budget = { ports: MAX_PORT_BINDINGS };
+
+  const volumeContainers: VolumeContainerSpec[] = [];
+  const jobs: ContainerSpec[] = [];
+  const services: ContainerSpec[] = [];
+  for (const e of model.entries) {
+    if (e.section === 'volume_containers') {
+      if (e.spec) volumeContainers.push(volumeContainer(e, e.spec, model));
+    } else if (e.spec) {
+      const spec = container(e, e.spec, model, ctx, { kinds, byContainerName, budget });
+      (e.kind === 'job' ? jobs : services).push(spec);
+    }
+  }
+
+  return {
+    file: model.file,
+    name: model.name,
+    volumeContainers: volumeContainers.sort(byName),
+    jobs: jobs.sort(byName),
+    services: services.sort(byName),
+    volumes: volumes(model),
+    networks: networks(model, [...jobs, ...services]),
+    registries: registries(model, ctx),
+    pullPolicy: model.pullPolicy,
+  };
+}
+
+function volumeContainer(e: Entry, s: ParsedVolumeContainer, model: Model): VolumeContainerSpec {
+  return {
+    kind: 'volume',
+    name: e.key,
+    containerName: s.container_name ?? e.key,
+    image: s.image,
+    paths: s.paths ?? [],
+    command: s.command ?? ['/bin/true'],
+    labels: sortedRecord(Object.entries(s.labels ?? {})),
+    pullPolicy: s.pull_policy ?? model.pullPolicy,
+    position: e.position,
+  };
+}
+
+interface Lookups {
+  kinds: Map<string, Entry['kind']>;
+  byContainerName: Map<string, string>;
+  budget: { ports: number };
+}
+
+function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeContext, l: Lookups): ContainerSpec {
+  const at = [e.section, e.key] as const;
+  const volumesFrom = (s.volumes_from ?? []).map((v) => ({
+    name: v.container ? (l.byContainerName.get(v.name) ?? v.name) : v.name,
+    readOnly: v.readOnly,
+  }));
+  const links = (s.links ?? []).map(({ name, alias }) => ({ name, alias }));
+
+  const spec: ContainerSpec = {
+    kind: e.kind === 'job' ? 'job' : 'service',
+    name: e.key,
+    containerName: s.container_name ?? e.key,
+    image: s.image,
+    environment: environment(e, s, model, ctx),
+    ports: ports(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], `too many published ports in the manifest (more than ${MAX_PORT_BINDINGS})`, true)),
+    expose: [...new Set((s.expose ?? []).flatMap((r: PortRange) => expandExpose(r)))],
+    volumes: (s.volumes ?? []).map((m) => resolveMount(m, model.dir, ctx.home)),
+    volumesFrom,
+    links,
+    dependsOn: dependencies(s, volumesFrom, links, l),
+    restart: s.restart ?? { name: 'no' },
+    labels: sortedRecord(Object.entries(s.labels ?? {})),
+    privileged: s.privileged ?? false,
+    capAdd: s.cap_add ?? [],
+    capDrop: s.cap_drop ?? [],
+    devices: s.devices ?? [],
+    networks: attachments(e.key, s),
+    extraHosts: s.extra_hosts ?? [],
+    dns: s.dns ?? [],
+    dnsSearch: s.dns_search ?? [],
+    tmpfs: s.tmpfs ?? [],
+    init: s.init ?? false,
+    readOnly: s.read_only ?? false,
+    sysctls: sortedRecord(Object.entries(s.sysctls ?? {})),
+    ulimits: sortedRecord(Object.entries(s.ulimits ?? {})),
+    pullPolicy: s.pull_policy ?? model.pullPolicy,
+    tty: s.tty ?? false,
+    stdinOpen: s.stdin_open ?? false,
+    position: e.position,
+  };
+  if (s.command) spec.command = s.command;
+  if (s.entrypoint) spec.entrypoint = s.entrypoint;
+  if (s.healthcheck) spec.healthcheck = healthcheck(s.healthcheck);
+  if (s.user !== undefined) spec.user = s.user;
+  if (s.working_dir !== undefined) spec.workingDir = s.working_dir;
+  if (s.hostname !== undefined) spec.hostname = s.hostname;
+  if (s.domainname !== undefined) spec.domainname = s.domainname;
+  if (s.network_mode !== undefined) spec.networkMode = s.network_mode;
+  if (s.stop_signal !== undefined) spec.stopSignal = s.stop_signal;
+  if (s.stop_grace_period !== undefined) spec.stopGracePeriodMs = s.stop_grace_period;
+  if (s.mem_limit !== undefined) spec.memLimitBytes = s.mem_limit;
+  if (s.cpus !== undefined) spec.cpus = s.cpus;
+  if (s.shm_size !== undefined) spec.shmSizeBytes = s.shm_size;
+  if (s.platform !== undefined) spec.platform = s.platform;
+  if (s.logging) {
+    spec.logging = { options: sortedRecord(Object.entries(s.logging.options ?? {}).filter((kv): kv is [string, string] => kv[1] !== null)) };
+    if (s.logging.driver !== undefined) spec.logging.driver = s.logging.driver;
+  }
+  return spec;
+}
+
+/** env_file files in order, then `environment`; a key without a value comes from the environment or is dropped. */
+function environment(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeContext): Record<string, string> {
+  const env = new Map<string, string>();
+  for (const f of s.env_file ?? []) {
+    const abs = resolvePath(f.path, model.dir, ctx.home);
+    const text = ctx.readFile(abs);
+    const where = [e.section, e.key, 'env_file', ...f.seg];
+    if (text === undefined) {
+      if (f.required) ctx.report(where, `env_file ${JSON.stringify(f.path)} cannot be read (looked for ${abs})`);
+      continue;
+    }
+    const parsed = parseDotenv(text, ctx.env);
+    if (!parsed.ok) {
+      ctx.report(where, `env_file ${JSON.stringify(f.path)} line ${parsed.line}: ${parsed.error}`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(parsed.values)) env.set(k, v);
+  }
+  for (const [k, v] of Object.entries(s.environment ?? {})) {
+    const value = v ?? ctx.env(k);
+    if (value === undefined) env.delete(k);
+    else env.set(k, value);
+  }
+  return sortedRecord(env);
+}
+
+function ports(ranges: PortRange[], budget: { ports: number }, exhausted: () => void): ContainerSpec['ports'] {
+  const total = ranges.reduce((n, r) => n + portCount(r), 0);
+  budget.ports -= total;
+  if (budget.ports < 0) {
+    if (budget.ports + total >= 0) exhausted(); // report once, at the entry that crossed the limit
+    return [];
+  }
+  return ranges.flatMap(expandPorts);
+}
+
+function resolvePath(p: string, dir: string, home: string): string {
+  if (p === '~' || p.startsWith('~/')) return join(home, p.slice(1));
+  return isAbsolute(p) ? p : resolve(dir, p);
+}
+
+function resolveMount(m: Mount, dir: string, home: string): Mount {
+  return m.type === 'bind' ? { ...m, source: resolvePath(m.source, dir, home) } : m;
+}
+
+function healthcheck(h: NonNullable<ParsedContainer['healthcheck']>): Healthcheck {
+  if (h.disable) return { test: ['NONE'] };
+  // An empty test keeps the image's own test while overriding its timings.
+  const out: Healthcheck = { test: h.test ?? [] };
+  if (h.interval !== undefined) out.intervalMs = h.interval;
+  if (h.timeout !== undefined) out.timeoutMs = h.timeout;
+  if (h.retries !== undefined) out.retries = h.retries;
+  if (h.start_period !== undefined) out.startPeriodMs = h.start_period;
+  if (h.start_interval !== undefined) out.startIntervalMs = h.start_interval;
+  return out;
+}
+
+/** Target of `network_mode: service:X` / `container:X` when it is a manifest entry. */
+export function networkModeTarget(mode: string | undefined, byContainerName: Map<string, string>, kinds: Map<string, unknown>): string | undefined {
+  if (mode?.startsWith('service:')) return mode.slice('service:'.length);
+  if (mode?.startsWith('container:')) {
+    const x = mode.slice('container:'.length);
+    return kinds.has(x) ? x : byContainerName.get(x);
+  }
+  return undefined;
+}
+
+function dependencies(
+  s: ParsedContainer,
+  volumesFrom: ContainerSpec['volumesFrom'],
+  links: ContainerSpec['links'],
+  l: Lookups,
+): Dependency[] {
+  const deps = new Map<string, Dependency>();
+  for (const d of s.depends_on ?? []) {
+    if (deps.has(d.name)) continue;
+    const dep: Dependency = {
+      name: d.name,
+      condition: d.condition ?? 'service_started',
+      restart: d.restart ?? false,
+      required: d.required ?? true,
+    };
+    if (d.timeout !== undefined) dep.timeoutMs = d.timeout;
+    deps.set(d.name, dep);
+  }
+  const implicit = (name: string | undefined, why: NonNullable<Dependency['implicit']>): void => {
+    if (name === undefined || deps.has(name)) return;
+    const condition = l.kinds.get(name) === 'job' ? 'service_completed_successfully' : 'service_started';
+    deps.set(name, { name, condition, restart: false, required: true, implicit: why });
+  };
+  for (const v of volumesFrom) implicit(v.name, 'volumes_from');
+  for (const k of links) implicit(k.name, 'links');
+  implicit(networkModeTarget(s.network_mode, l.byContainerName, l.kinds), 'network_mode');
+  return [...deps.values()].sort(byName);
+}
+
+function attachments(key: string, s: ParsedContainer): Record<string, NetworkAttachment> {
+  if (s.network_mode !== undefined) return {};
+  const list = s.networks ?? [{ name: 'default', seg: 0, aliases: [] }];
+  return sortedRecord(
+    list.map((a): [string, NetworkAttachment] => {
+      const att: NetworkAttachment = { aliases: [...new Set([key, ...a.aliases])] };
+      if (a.ipv4Address !== undefined) att.ipv4Address = a.ipv4Address;
+      if (a.ipv6Address !== undefined) att.ipv6Address = a.ipv6Address;
+      return [a.name, att];
+    }),
+  );
+}
+
+function volumes(model: Model): Record<string, VolumeSpec> {
+  const out: Array<[string, VolumeSpec]> = [];
+  for (const [key, v] of model.volumes) {
+    if (!v) continue;
+    const external = v.external ?? false;
+    const spec: VolumeSpec = {
+      key,
+      name: v.name ?? (external ? key : `${model.name}_${key}`),
+      driverOpts: sortedRecord(Object.entries(v.driver_opts ?? {})),
+      labels: sortedRecord(Object.entries(v.labels ?? {})),
+      external,
+    };
+    if (v.driver !== undefined) spec.driver = v.driver;
+    out.push([key, spec]);
+  }
+  return sortedRecord(out);
+}
+
+function networks(model: Model, containers: ContainerSpec[]): Record<string, NetworkSpec> {
+  const out: Array<[string, NetworkSpec]> = [];
+  for (const [key, n] of model.networks) {
+    if (!n) continue;
+    const external = n.external ?? false;
+    const fallback = key === 'default' ? model.name : external ? key : `${model.name}_${key}`;
+    const spec: NetworkSpec = {
+      key,
+      name: n.name ?? fallback,
+      driverOpts: sortedRecord(Object.entries(n.driver_opts ?? {})),
+      labels: sortedRecord(Object.entries(n.labels ?? {})),
+      external,
+      internal: n.internal ?? false,
+      attachable: n.attachable ?? false,
+      enableIpv6: n.enable_ipv6 ?? false,
+    };
+    if (n.driver !== undefined) spec.driver = n.driver;
+    if (n.ipam) {
+      spec.ipam = {
+        config: (n.ipam.config ?? []).map((c) => {
+          const o: { subnet?: string; gateway?: string; ipRange?: string } = {};
+          if (c.subnet !== undefined) o.subnet = c.subnet;
+          if (c.gateway !== undefined) o.gateway = c.gateway;
+          if (c.ip_range !== undefined) o.ipRange = c.ip_range;
+          return o;
+        }),
+      };
+      if (n.ipam.driver !== undefined) spec.ipam.driver = n.ipam.driver;
+    }
+    out.push([key, spec]);
+  }
+  // The fleet network exists unless the user defined it, or every container opted out via network_mode.
+  const allOptOut = containers.length > 0 && containers.every((c) => c.networkMode !== undefined);
+  if (!model.networks.has('default') && !allOptOut) {
+    out.push([
+      'default',
+      { key: 'default', name: model.name, driver: 'bridge', driverOpts: {}, labels: {}, external: false, internal: false, attachable: false, enableIpv6: false },
+    ]);
+  }
+  return sortedRecord(out);
+}
+
+function registries(model: Model, ctx: NormalizeContext): Record<string, RegistryCredential> {
+  const out: Array<[string, RegistryCredential]> = [];
+  for (const [host, r] of model.registries) {
+    if (!r) continue;
+    const cred: RegistryCredential = { host };
+    if (r.username !== undefined) cred.username = r.username;
+    if (r.password !== undefined) cred.password = r.password;
+    if (r.password_file !== undefined) {
+      const abs = resolvePath(r.password_file, model.dir, ctx.home);
+      const text = ctx.readFile(abs);
+      if (text === undefined) ctx.report(['registries', host, 'password_file'], `password_file ${JSON.stringify(r.password_file)} cannot be read (looked for ${abs})`);
+      else if (r.password === undefined) cred.password = text.replace(/\r?\n$/, '');
+    }
+    if (r.identitytoken !== undefined) cred.identityToken = r.identitytoken;
+    out.push([host, cred]);
+  }
+  return sortedRecord(out);
+}

@@ -1,0 +1,643 @@
+// The zod schema of dom0.yaml, applied after interpolation. It checks structure and parses the
+// Compose short syntaxes (ports, volumes, durations, sizes...) into typed values; cross-entry
+// rules live in rules.ts and defaults in normalize.ts.
+//
+// Every mapping is strict: unknown keys are errors (with a hint), `x-*` keys are ignored, and
+// Compose keys dom0 does not implement are errors that say why.
+
+import { z } from 'zod';
+import { parseBytes, parseDuration, type ParseResult } from './durations.js';
+import { parseExpose, parsePortLong, parsePortShort } from './ports.js';
+import { setOwn } from './own.js';
+import { shellSplit } from './shell.js';
+import { parseVolumeLong, parseVolumesFrom, parseVolumeShort } from './volumes.js';
+import type { DependsCondition, PullPolicy, RestartPolicy } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Compose keys dom0 rejects, with the reason shown to the user.
+
+export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
+  secrets: 'Swarm-style secrets are not implemented; bind-mount the file through `volumes` instead',
+  configs: 'Swarm-style configs are not implemented; bind-mount the file through `volumes` instead',
+  include: 'a dom0 manifest is a single file; use YAML anchors (`&`, `*`, `<<`) to share settings',
+  models: 'AI model runners are not part of the boot',
+};
+
+export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
+  annotations: 'OCI annotations are not implemented; use `labels`',
+  attach: 'dom0 does not attach to container output; read it with `docker logs`',
+  blkio_config: 'block-IO tuning is not implemented',
+  build: 'dom0 runs prebuilt images; build and push the image, then reference it with `image`',
+  cgroup: 'cgroup namespace selection is not implemented',
+  cgroup_parent: 'cgroup placement is not implemented',
+  configs: 'Swarm-style configs are not implemented; bind-mount the file through `volumes` instead',
+  cpu_count: 'Windows-only CPU setting; use `cpus`',
+  cpu_percent: 'Windows-only CPU setting; use `cpus`',
+  cpu_period: 'low-level CFS tuning is not implemented; use `cpus`',
+  cpu_quota: 'low-level CFS tuning is not implemented; use `cpus`',
+  cpu_rt_period: 'real-time scheduling is not implemented',
+  cpu_rt_runtime: 'real-time scheduling is not implemented',
+  cpu_shares: 'relative CPU weights are not implemented; use `cpus`',
+  cpuset: 'CPU pinning is not implemented',
+  credential_spec: 'Windows-only setting',
+  deploy: 'Swarm deployment settings do not apply to one host; use `restart`, `mem_limit` and `cpus`',
+  develop: 'watch/sync is a development-loop feature, not part of booting a host',
+  device_cgroup_rules: 'device cgroup rules are not implemented; use `devices`',
+  dns_opt: 'resolver options are not implemented',
+  driver_opts: 'per-service network driver options are not implemented',
+  extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
+  external_links: 'links may only point at entries declared in the manifest',
+  gpus: 'GPU reservations are not implemented',
+  group_add: 'supplementary groups are not implemented',
+  ipc: 'IPC namespace sharing is not implemented',
+  isolation: 'Windows-only setting',
+  label_file: 'write the labels under `labels`',
+  mac_address: 'fixed MAC addresses are not implemented',
+  mem_reservation: 'soft memory limits are not implemented; use `mem_limit`',
+  mem_swappiness: 'swap tuning is not implemented',
+  memswap_limit: 'swap limits are not implemented; use `mem_limit`',
+  models: 'AI model runners are not part of the boot',
+  oom_kill_disable: 'OOM-killer tuning is not implemented',
+  oom_score_adj: 'OOM-killer tuning is not implemented',
+  pid: 'PID namespace sharing is not implemented',
+  pids_limit: 'PID limits are not implemented',
+  post_start: 'lifecycle hooks are not implemented; use a job that depends on the service',
+  pre_stop: 'lifecycle hooks are not implemented',
+  profiles: 'every entry of the manifest is part of the boot; comment an entry out to disable it',
+  provider: 'external service providers are not implemented',
+  runtime: 'alternative OCI runtimes are not implemented',
+  scale: 'dom0 runs exactly one container per entry; declare several entries instead',
+  secrets: 'Swarm-style secrets are not implemented; bind-mount the file through `volumes` instead',
+  security_opt: 'security options are not implemented',
+  storage_opt: 'storage driver options are not implemented',
+  use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
+  userns_mode: 'user namespace selection is not implemented',
+  uts: 'UTS namespace sharing is not implemented',
+  volume_driver: 'declare the volume under top-level `volumes` with a `driver`',
+};
+
+/** Every Compose key dom0 rejects, top-level and per-service, sorted (for the README). */
+export const UNSUPPORTED_COMPOSE_KEYS: readonly string[] = [
+  ...new Set([...Object.keys(UNSUPPORTED_TOP_LEVEL_KEYS), ...Object.keys(UNSUPPORTED_SERVICE_KEYS)]),
+].sort();
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks.
+
+export type JsKind = 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object';
+
+export function kindOf(v: unknown): JsKind | undefined {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'object':
+      return 'object';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Dispatches on the JS type of the input instead of trying each union member: errors then come
+ * from the one branch that matches the user's shape ("expected a string or a list" otherwise).
+ */
+export function byKind<T>(expected: string, branches: Partial<Record<JsKind, z.ZodType<T>>>): z.ZodType<T> {
+  return z.unknown().transform((v, ctx) => {
+    const k = kindOf(v);
+    const schema = k === undefined ? undefined : branches[k];
+    if (!schema) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}`, params: { expected }, input: v });
+      return z.NEVER;
+    }
+    const r = schema.safeParse(v, { reportInput: true });
+    if (r.success) return r.data;
+    for (const iss of r.error.issues) ctx.addIssue(iss as Parameters<typeof ctx.addIssue>[0] & object);
+    return z.NEVER;
+  }) as unknown as z.ZodType<T>;
+}
+
+/** A transform from a parser returning ParseResult; its error message becomes the issue. */
+function parsed<I, T>(fn: (v: I) => ParseResult<T>) {
+  return (v: I, ctx: z.RefinementCtx): T => {
+    const r = fn(v);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.error, input: v });
+    return z.NEVER;
+  };
+}
+
+function stripExtensions(v: unknown): unknown {
+  if (kindOf(v) !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v as object)) {
+    // `x-*` keys are ignored everywhere; a null value means "not set", as in Compose.
+    if (!k.startsWith('x-') && val !== null) setOwn(out, k, val);
+  }
+  return out;
+}
+
+/** A mapping with exactly these keys (plus `x-*`); `unsupported` keys fail with their reason. */
+export function strict<S extends z.ZodRawShape>(shape: S, unsupported: Readonly<Record<string, string>> = {}) {
+  const known = Object.keys(shape);
+  const unknownKey = z.unknown().transform((v, ctx) => {
+    ctx.addIssue({ code: 'custom', message: 'unknown key', params: { unknownKey: true, known, unsupported } });
+    return v;
+  });
+  return z.preprocess(stripExtensions, z.object(shape).catchall(unknownKey));
+}
+
+const str = z.string();
+const scalarStr = byKind<string>('a string', {
+  string: z.string(),
+  number: z.number().transform(String),
+  boolean: z.boolean().transform(String),
+});
+const strList = z.array(z.string());
+const strOrList = byKind<string[]>('a string or a list of strings', {
+  string: z.string().transform((s) => [s]),
+  array: strList,
+});
+
+/** A transform that accepts what `convert` maps to a value; otherwise "`field` must be <expected>, got X". */
+function convertTo<I, T>(expected: string, convert: (v: I) => T | undefined) {
+  return (v: I, ctx: z.RefinementCtx): T => {
+    const out = convert(v);
+    if (out !== undefined) return out;
+    ctx.addIssue({ code: 'custom', message: `expected ${expected}`, params: { expected }, input: v });
+    return z.NEVER;
+  };
+}
+
+export const boolish = byKind<boolean>('true or false', {
+  boolean: z.boolean(),
+  string: z.string().transform(convertTo('true or false', (s: string) => (/^(true|false)$/i.test(s) ? s.toLowerCase() === 'true' : undefined))),
+});
+
+function intish(min = 0): z.ZodType<number> {
+  const expected = min === 0 ? 'a whole number' : `an integer >= ${min}`;
+  const check = (n: number): number | undefined => (Number.isSafeInteger(n) && n >= min ? n : undefined);
+  return byKind<number>(expected, {
+    number: z.number().transform(convertTo(expected, check)),
+    string: z.string().transform(convertTo(expected, (s: string) => (/^-?\d+$/.test(s.trim()) ? check(Number(s)) : undefined))),
+  });
+}
+
+const positive = (n: number): number | undefined => (n > 0 && Number.isFinite(n) ? n : undefined);
+const positiveNumber = byKind<number>('a number > 0', {
+  number: z.number().transform(convertTo('a number > 0', positive)),
+  string: z.string().transform(convertTo('a number > 0', (s: string) => (s.trim() === '' ? undefined : positive(Number(s))))),
+});
+
+export const duration = byKind<number>('a duration such as 10s or 1m30s', {
+  string: z.string().transform(parsed((s: string) => parseDuration(s))),
+  number: z.number().transform(parsed((n: number) => parseDuration(String(n)))),
+});
+
+export const byteSize = byKind<number>('a size such as 512m or 1g', {
+  string: z.string().transform(parsed(parseBytes)),
+  number: z.number().transform(parsed(parseBytes)),
+});
+
+/** `KEY=VALUE` list or mapping → map; `noValue` is what a bare `KEY` (or null) maps to. */
+function keyValues<N extends string | null>(noValue: N) {
+  const fromList = (list: string[]): Record<string, string | N> => {
+    const out: Record<string, string | N> = {};
+    for (const item of list) {
+      const eq = item.indexOf('=');
+      if (eq < 0) setOwn(out, item, noValue);
+      else setOwn(out, item.slice(0, eq), item.slice(eq + 1));
+    }
+    return out;
+  };
+  const fromMap = (m: Record<string, string | null>): Record<string, string | N> => {
+    const out: Record<string, string | N> = {};
+    for (const [k, v] of Object.entries(m)) setOwn(out, k, v === null ? noValue : v);
+    return out;
+  };
+  return byKind<Record<string, string | N>>('a list of "KEY=VALUE" strings or a mapping', {
+    array: z.array(scalarStr).transform(fromList),
+    object: z.record(z.string(), byKind<string | null>('a string', { string: z.string(), number: scalarStr, boolean: scalarStr, null: z.null() })).transform(fromMap),
+  });
+}
+
+const labels = keyValues('');
+
+const pullPolicy = z.string().transform(
+  parsed((s: string): ParseResult<PullPolicy> => {
+    switch (s) {
+      case 'always':
+      case 'missing':
+      case 'never':
+        return { ok: true, value: s };
+      case 'if_not_present':
+        return { ok: true, value: 'missing' };
+      case 'daily':
+        return { ok: true, value: { everyMs: 86_400_000 } };
+      case 'weekly':
+        return { ok: true, value: { everyMs: 604_800_000 } };
+      case 'build':
+        return { ok: false, error: 'pull_policy `build` is not supported by dom0: it runs prebuilt images' };
+    }
+    if (s.startsWith('every_')) {
+      const d = parseDuration(s.slice('every_'.length), { long: true });
+      if (!d.ok) return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: ${d.error}` };
+      if (d.value <= 0) return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: the interval must be positive` };
+      return { ok: true, value: { everyMs: d.value } };
+    }
+    return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: expected always, missing, never, daily, weekly or every_<duration> (e.g. every_12h)` };
+  }),
+);
+
+const command = byKind<string[]>('a string or a list of strings', {
+  string: z.string().transform(parsed(shellSplit)),
+  array: z.array(scalarStr),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Services and jobs.
+
+export function parseRestart(s: string): ParseResult<RestartPolicy> {
+  const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(s.trim());
+  if (!m || (m[2] !== undefined && m[1] !== 'on-failure')) {
+    return { ok: false, error: `invalid restart policy ${JSON.stringify(s)}: expected no, always, unless-stopped or on-failure[:N]` };
+  }
+  const policy: RestartPolicy = { name: m[1] as RestartPolicy['name'] };
+  if (m[2] !== undefined) policy.maxRetries = Number(m[2]);
+  return { ok: true, value: policy };
+}
+
+const CONDITIONS: readonly DependsCondition[] = ['service_started', 'service_healthy', 'service_completed_successfully'];
+
+const condition = z.string().transform(
+  parsed((s: string): ParseResult<DependsCondition> =>
+    (CONDITIONS as readonly string[]).includes(s)
+      ? { ok: true, value: s as DependsCondition }
+      : { ok: false, error: `invalid depends_on condition ${JSON.stringify(s)}: expected ${CONDITIONS.join(', ')}` },
+  ),
+);
+
+const dependency = strict({
+  condition: condition.optional(),
+  restart: boolish.optional(),
+  required: boolish.optional(),
+  timeout: duration.optional(), // dom0 extension: how long to wait for the condition
+});
+
+/** `seg` is the item's key or index in the user's depends_on, for diagnostics. */
+export interface ParsedDependency {
+  name: string;
+  seg: string | number;
+  condition?: DependsCondition;
+  restart?: boolean;
+  required?: boolean;
+  timeout?: number;
+}
+
+const dependsOn = byKind<ParsedDependency[]>('a list of names or a mapping of name → {condition}', {
+  array: z.array(str).transform((names) => names.map((name, i): ParsedDependency => ({ name, seg: i }))),
+  object: z
+    .record(z.string(), byKind<z.output<typeof dependency>>('a mapping', { object: dependency, null: z.null().transform(() => ({})) }))
+    .transform((m) => Object.entries(m).map(([name, d]): ParsedDependency => ({ ...stripUndefined(d), name, seg: name }))),
+});
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+const healthcheckTest = byKind<string[]>('a string or a list such as ["CMD", "curl", "-f", "http://localhost"]', {
+  string: z.string().transform((s) => ['CMD-SHELL', s]),
+  array: z.array(scalarStr).transform(
+    parsed((t: string[]): ParseResult<string[]> => {
+      const head = t[0];
+      if (head === 'NONE' || (head === 'CMD' && t.length > 1) || (head === 'CMD-SHELL' && t.length === 2)) return { ok: true, value: t };
+      return { ok: false, error: 'healthcheck test must be ["CMD", args...], ["CMD-SHELL", "command"] or ["NONE"]' };
+    }),
+  ),
+});
+
+const healthcheck = strict({
+  test: healthcheckTest.optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  retries: intish(0).optional(),
+  start_period: duration.optional(),
+  start_interval: duration.optional(),
+  disable: boolish.optional(),
+});
+
+const portLong = strict({
+  target: intish(1),
+  published: scalarStr.optional(),
+  host_ip: str.optional(),
+  protocol: str.optional(),
+  mode: z
+    .string()
+    .refine((m) => m === 'host', { message: 'port `mode` must be `host`: ingress is a Swarm feature' })
+    .optional(),
+  name: str.optional(),
+  app_protocol: str.optional(),
+}).transform(parsed(parsePortLong));
+
+const ports = z.array(
+  byKind('a port such as "8080:80" or a mapping with `target`', {
+    string: z.string().transform(parsed(parsePortShort)),
+    number: z.number().transform(parsed(parsePortShort)),
+    object: portLong,
+  }),
+);
+
+const expose = z.array(
+  byKind('a port such as 80 or "80/udp"', {
+    string: z.string().transform(parsed(parseExpose)),
+    number: z.number().transform(parsed(parseExpose)),
+  }),
+);
+
+const volumeLong = strict({
+  type: str,
+  source: str.optional(),
+  target: str,
+  read_only: boolish.optional(),
+  bind: strict(
+    { propagation: str.optional(), create_host_path: boolish.optional() },
+    { selinux: 'SELinux relabeling is not supported by dom0' },
+  ).optional(),
+  volume: strict({ nocopy: boolish.optional() }, { subpath: 'volume subpaths are not supported by dom0' }).optional(),
+  tmpfs: strict({ size: scalarStr.optional(), mode: scalarStr.optional() }).optional(),
+  consistency: str.optional(), // macOS-only hint, ignored
+}).transform(parsed(parseVolumeLong));
+
+const serviceVolumes = z.array(
+  byKind('a volume such as "./data:/data:ro" or a mapping with `type` and `target`', {
+    string: z.string().transform(parsed(parseVolumeShort)),
+    object: volumeLong,
+  }),
+);
+
+const volumesFrom = z.array(
+  str.transform(parsed(parseVolumesFrom)),
+).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
+
+const links = z
+  .array(
+    str.transform(
+      parsed((s: string): ParseResult<{ name: string; alias: string }> => {
+        const [name = '', alias = name, extra] = s.split(':');
+        if (name === '' || alias === '' || extra !== undefined) return { ok: false, error: `invalid link ${JSON.stringify(s)}: expected NAME or NAME:ALIAS` };
+        return { ok: true, value: { name, alias } };
+      }),
+    ),
+  )
+  .transform((l) => l.map((v, i) => ({ ...v, seg: i })));
+
+const attachment = strict(
+  {
+    aliases: strList.optional(),
+    ipv4_address: str.optional(),
+    ipv6_address: str.optional(),
+  },
+  {
+    driver_opts: 'per-attachment driver options are not implemented',
+    gw_priority: 'gateway priority is not implemented',
+    interface_name: 'interface naming is not implemented',
+    link_local_ips: 'link-local addresses are not implemented',
+    mac_address: 'fixed MAC addresses are not implemented',
+    priority: 'attachment priority is not implemented',
+  },
+);
+
+export interface ParsedAttachment {
+  name: string;
+  seg: string | number;
+  aliases: string[];
+  ipv4Address?: string;
+  ipv6Address?: string;
+}
+
+const serviceNetworks = byKind<ParsedAttachment[]>('a list of network names or a mapping', {
+  array: z.array(str).transform((l) => l.map((name, i): ParsedAttachment => ({ name, seg: i, aliases: [] }))),
+  object: z
+    .record(z.string(), byKind<z.output<typeof attachment>>('a mapping', { object: attachment, null: z.null().transform(() => ({})) }))
+    .transform((m) =>
+      Object.entries(m).map(([name, a]): ParsedAttachment => {
+        const out: ParsedAttachment = { name, seg: name, aliases: a.aliases ?? [] };
+        if (a.ipv4_address !== undefined) out.ipv4Address = a.ipv4_address;
+        if (a.ipv6_address !== undefined) out.ipv6Address = a.ipv6_address;
+        return out;
+      }),
+    ),
+});
+
+const extraHosts = byKind<string[]>('a list of "HOST:IP" or a mapping of host → IP', {
+  // Compose accepts both "host:ip" and "host=ip"; Docker wants "host:ip".
+  array: z.array(str).transform((l) => l.map((h) => (/^[^:=]+=/.test(h) ? h.replace('=', ':') : h))),
+  object: z
+    .record(z.string(), byKind<string[]>('an IP or a list of IPs', { string: str.transform((s) => [s]), array: strList }))
+    .transform((m) => Object.entries(m).flatMap(([host, ips]) => ips.map((ip) => `${host}:${ip}`))),
+});
+
+const ulimits = z.record(
+  z.string(),
+  byKind<{ soft: number; hard: number }>('an integer or a mapping with `soft` and `hard`', {
+    number: intish(-1).transform((n) => ({ soft: n, hard: n })),
+    string: intish(-1).transform((n) => ({ soft: n, hard: n })),
+    object: strict({ soft: intish(-1), hard: intish(-1) }),
+  }),
+);
+
+const devices = z.array(
+  str.transform(
+    parsed((d: string): ParseResult<string> => {
+      if (!d.startsWith('/')) return { ok: true, value: d }; // CDI device names (vendor.com/class=name)
+      const [host = '', container = host, perms = 'rwm', extra] = d.split(':');
+      if (extra !== undefined || !/^[rwm]+$/.test(perms)) return { ok: false, error: `invalid device ${JSON.stringify(d)}: expected HOST[:CONTAINER[:rwm]]` };
+      return { ok: true, value: `${host}:${container}:${perms}` };
+    }),
+  ),
+);
+
+export interface ParsedEnvFile {
+  path: string;
+  required: boolean;
+  seg: (string | number)[]; // path below `env_file`
+}
+
+const envFile = byKind<ParsedEnvFile[]>('a path or a list of paths', {
+  string: str.transform((path) => [{ path, required: true, seg: [] }]),
+  array: z
+    .array(
+      byKind<{ path: string; required: boolean; long: boolean }>('a path or a mapping with `path`', {
+        string: str.transform((path) => ({ path, required: true, long: false })),
+        object: strict({ path: str, required: boolish.optional(), format: z.literal('raw').optional() }).transform((f) => ({
+          path: f.path,
+          required: f.required ?? true,
+          long: true,
+        })),
+      }),
+    )
+    .transform((l) => l.map((f, i): ParsedEnvFile => ({ path: f.path, required: f.required, seg: f.long ? [i, 'path'] : [i] }))),
+});
+
+const logging = strict({
+  driver: str.optional(),
+  options: z.record(z.string(), byKind<string | null>('a string', { string: str, number: scalarStr, boolean: scalarStr, null: z.null() })).optional(),
+});
+
+export const containerSchema = strict(
+  {
+    image: str.min(1, 'image must not be empty'),
+    command: command.optional(),
+    entrypoint: command.optional(),
+    environment: keyValues(null).optional(),
+    env_file: envFile.optional(),
+    ports: ports.optional(),
+    expose: expose.optional(),
+    volumes: serviceVolumes.optional(),
+    volumes_from: volumesFrom.optional(),
+    links: links.optional(),
+    depends_on: dependsOn.optional(),
+    restart: str.transform(parsed(parseRestart)).optional(),
+    healthcheck: healthcheck.optional(),
+    labels: labels.optional(),
+    user: scalarStr.optional(),
+    working_dir: str.optional(),
+    hostname: str.optional(),
+    domainname: str.optional(),
+    privileged: boolish.optional(),
+    cap_add: strList.optional(),
+    cap_drop: strList.optional(),
+    devices: devices.optional(),
+    network_mode: str.min(1, 'network_mode must not be empty').optional(),
+    networks: serviceNetworks.optional(),
+    extra_hosts: extraHosts.optional(),
+    dns: strOrList.optional(),
+    dns_search: strOrList.optional(),
+    tmpfs: strOrList.optional(),
+    init: boolish.optional(),
+    read_only: boolish.optional(),
+    stop_signal: str.optional(),
+    stop_grace_period: duration.optional(),
+    mem_limit: byteSize.optional(),
+    cpus: positiveNumber.optional(),
+    shm_size: byteSize.optional(),
+    sysctls: keyValues('').optional(),
+    ulimits: ulimits.optional(),
+    pull_policy: pullPolicy.optional(),
+    container_name: str.optional(),
+    tty: boolish.optional(),
+    stdin_open: boolish.optional(),
+    logging: logging.optional(),
+    platform: str.optional(),
+  },
+  UNSUPPORTED_SERVICE_KEYS,
+);
+
+export type ParsedContainer = z.output<typeof containerSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Volume containers, volumes, networks, registries, top level.
+
+export const volumeContainerSchema = strict(
+  {
+    image: str.min(1, 'image must not be empty'),
+    paths: strOrList.optional(),
+    command: command.optional(),
+    labels: labels.optional(),
+    container_name: str.optional(),
+    pull_policy: pullPolicy.optional(),
+  },
+  {
+    volumes: 'a volume container declares its data directories under `paths`',
+    environment: 'a volume container is never started',
+    ports: 'a volume container is never started',
+    depends_on: 'a volume container is created first and depends on nothing',
+    restart: 'a volume container is never started',
+    healthcheck: 'a volume container is never started',
+  },
+);
+export type ParsedVolumeContainer = z.output<typeof volumeContainerSchema>;
+
+const driverOpts = z.record(z.string(), scalarStr);
+
+export const volumeSchema = strict({
+  driver: str.optional(),
+  driver_opts: driverOpts.optional(),
+  labels: labels.optional(),
+  external: boolish.optional(),
+  name: str.min(1).optional(),
+});
+export type ParsedVolume = z.output<typeof volumeSchema>;
+
+export const networkSchema = strict(
+  {
+    driver: str.optional(),
+    driver_opts: driverOpts.optional(),
+    labels: labels.optional(),
+    external: boolish.optional(),
+    name: str.min(1).optional(),
+    internal: boolish.optional(),
+    attachable: boolish.optional(),
+    enable_ipv6: boolish.optional(),
+    ipam: strict(
+      {
+        driver: str.optional(),
+        config: z
+          .array(
+            strict(
+              { subnet: str.optional(), gateway: str.optional(), ip_range: str.optional() },
+              { aux_addresses: 'auxiliary IPAM addresses are not implemented' },
+            ),
+          )
+          .optional(),
+      },
+      { options: 'IPAM driver options are not implemented' },
+    ).optional(),
+  },
+  { enable_ipv4: 'disabling IPv4 is not implemented' },
+);
+export type ParsedNetwork = z.output<typeof networkSchema>;
+
+export const registrySchema = strict({
+  username: scalarStr.optional(),
+  password: scalarStr.optional(),
+  password_file: str.optional(),
+  identitytoken: str.optional(),
+});
+export type ParsedRegistry = z.output<typeof registrySchema>;
+
+const VERSION_EXPECTED = '1 (the dom0 manifest format version; Compose file versions such as "3.8" do not apply)';
+const FLEET_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+
+const section = byKind<Record<string, unknown>>('a mapping of name → definition', {
+  object: z.record(z.string(), z.unknown()),
+});
+
+/** Top level; each section's entries are validated one by one so one bad entry hides nothing else. */
+export const topSchema = strict(
+  {
+    version: byKind<1>(VERSION_EXPECTED, {
+      number: z.number().transform(convertTo(VERSION_EXPECTED, (v: number) => (v === 1 ? (1 as const) : undefined))),
+      string: z.string().transform(convertTo(VERSION_EXPECTED, (v: string) => (v.trim() === '1' ? (1 as const) : undefined))),
+    }).optional(),
+    name: str
+      .refine((n) => FLEET_NAME.test(n), { message: 'invalid name: use lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit' })
+      .optional(),
+    pull_policy: pullPolicy.optional(),
+    registries: section.optional(),
+    volume_containers: section.optional(),
+    volumes: section.optional(),
+    networks: section.optional(),
+    jobs: section.optional(),
+    services: section.optional(),
+  },
+  UNSUPPORTED_TOP_LEVEL_KEYS,
+);
+
+export const SECTIONS = ['volume_containers', 'jobs', 'services'] as const;
+export type Section = (typeof SECTIONS)[number];

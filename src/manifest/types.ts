@@ -1,0 +1,189 @@
+// The normalized manifest: what every later stage (hash, plan, apply) works on.
+// Everything here is plain data, defaults filled in, Compose short syntaxes expanded.
+
+export type EntryKind = 'service' | 'job' | 'volume';
+
+export interface Diagnostic {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+  message: string;
+}
+
+export type RestartName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+export interface RestartPolicy {
+  name: RestartName;
+  maxRetries?: number; // only for on-failure[:N]
+}
+
+export type DependsCondition =
+  | 'service_started'
+  | 'service_healthy'
+  | 'service_completed_successfully';
+
+export interface Dependency {
+  name: string; // entry key of the dependency
+  condition: DependsCondition;
+  restart: boolean; // Compose: restart this entry when the dependency is updated
+  required: boolean;
+  timeoutMs?: number; // per-dependency wait timeout (x-dom0 extension: `timeout: 2m` in the map form)
+  implicit?: 'volumes_from' | 'links' | 'network_mode'; // set when not declared in depends_on
+}
+
+export interface PortBinding {
+  hostIp?: string;
+  hostPort?: string; // single port; ranges are expanded into one binding per port
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
+
+export type Mount =
+  | { type: 'bind'; source: string; target: string; readOnly: boolean; bindPropagation?: string }
+  | { type: 'volume'; source: string; target: string; readOnly: boolean; noCopy?: boolean } // named volume (source = volume key; resolved to real name in `volumes`)
+  | { type: 'anonymous'; target: string; readOnly: boolean }
+  | { type: 'tmpfs'; target: string; sizeBytes?: number; mode?: number };
+
+export interface VolumesFrom {
+  name: string; // entry key (a volume container, service or job)
+  readOnly: boolean;
+}
+
+export interface Link {
+  name: string; // entry key
+  alias: string;
+}
+
+export interface Healthcheck {
+  test: string[]; // ["CMD", ...] | ["CMD-SHELL", "..."] | ["NONE"]
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+  startIntervalMs?: number;
+}
+
+export interface NetworkAttachment {
+  aliases: string[];
+  ipv4Address?: string;
+  ipv6Address?: string;
+}
+
+export interface Logging {
+  driver?: string;
+  options: Record<string, string>;
+}
+
+export type PullPolicy = 'always' | 'missing' | 'never' | 'build' | { everyMs: number };
+
+export interface ContainerSpec {
+  kind: 'service' | 'job';
+  name: string; // the entry key
+  containerName: string; // container_name or the key
+  image: string; // as written (after interpolation), e.g. "busybox:latest"
+  command?: string[];
+  entrypoint?: string[];
+  environment: Record<string, string>; // env_file merged first, then environment; keys without value are resolved from the process env or dropped
+  ports: PortBinding[];
+  expose: string[]; // "80/tcp"
+  volumes: Mount[];
+  volumesFrom: VolumesFrom[];
+  links: Link[];
+  dependsOn: Dependency[]; // declared + implicit, sorted by name
+  restart: RestartPolicy; // jobs default to "no"
+  healthcheck?: Healthcheck; // undefined = image default; { test: ["NONE"] } = disabled
+  labels: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  hostname?: string;
+  domainname?: string;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  devices: string[]; // "/dev/x:/dev/y:rwm"
+  networkMode?: string; // "host" | "none" | "bridge" | "container:NAME" | "service:KEY"
+  networks: Record<string, NetworkAttachment>; // key = network key from the manifest ("default" = the fleet network)
+  extraHosts: string[]; // "host:ip"
+  dns: string[];
+  dnsSearch: string[];
+  tmpfs: string[]; // "/run" or "/run:size=64m"
+  init: boolean;
+  readOnly: boolean;
+  stopSignal?: string;
+  stopGracePeriodMs?: number;
+  memLimitBytes?: number;
+  cpus?: number;
+  shmSizeBytes?: number;
+  sysctls: Record<string, string>;
+  ulimits: Record<string, { soft: number; hard: number }>;
+  pullPolicy: PullPolicy;
+  tty: boolean;
+  stdinOpen: boolean;
+  logging?: Logging;
+  platform?: string;
+  // Where the entry was declared, for diagnostics raised after loading (e.g. by plan).
+  position?: { line: number; col: number };
+}
+
+export interface VolumeContainerSpec {
+  kind: 'volume';
+  name: string;
+  containerName: string;
+  image: string;
+  paths: string[]; // anonymous volumes the container declares (docker create -v PATH)
+  command: string[]; // default ["/bin/true"]
+  labels: Record<string, string>;
+  pullPolicy: PullPolicy;
+  position?: { line: number; col: number };
+}
+
+export type EntrySpec = ContainerSpec | VolumeContainerSpec;
+
+export interface VolumeSpec {
+  key: string;
+  name: string; // real engine name: `name:` or `<fleet>_<key>`
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+  external: boolean;
+}
+
+export interface NetworkSpec {
+  key: string;
+  name: string; // real engine name: `name:` or `<fleet>_<key>`; "default" → `<fleet>`
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+  external: boolean;
+  internal: boolean;
+  attachable: boolean;
+  enableIpv6: boolean;
+  ipam?: { driver?: string; config: Array<{ subnet?: string; gateway?: string; ipRange?: string }> };
+}
+
+export interface RegistryCredential {
+  host: string; // "127.0.0.1:5000", "docker.io", ...
+  username?: string;
+  password?: string; // resolved from password | password_file | ${ENV}
+  identityToken?: string;
+}
+
+export interface Manifest {
+  file: string; // absolute path of the manifest
+  name: string; // fleet name (default "dom0")
+  volumeContainers: VolumeContainerSpec[];
+  jobs: ContainerSpec[];
+  services: ContainerSpec[];
+  volumes: Record<string, VolumeSpec>;
+  networks: Record<string, NetworkSpec>; // always contains "default" (the fleet network) unless every entry uses network_mode
+  registries: Record<string, RegistryCredential>;
+  pullPolicy: PullPolicy; // manifest default (x-dom0 top-level `pull_policy`), "missing" if unset
+}
+
+export type LoadResult =
+  | { ok: true; manifest: Manifest; warnings: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** All entries of a manifest, volume containers first. */
+export function entries(m: Manifest): EntrySpec[] {
+  return [...m.volumeContainers, ...m.jobs, ...m.services];
+}

@@ -1,0 +1,323 @@
+// Apply: runs a plan against the engine. Volume containers first, then the DAG, independent
+// entries in parallel (bounded), each only when its dependencies meet their conditions.
+import { limiter } from '../concurrency.js';
+import { serviceRequest, volumeContainerRequest } from '../engine/container-config.js';
+import type { Engine } from '../engine/engine.js';
+import { silentLogger, type Log } from '../log.js';
+import type { ContainerSpec, Dependency, EntrySpec, Manifest, RestartPolicy } from '../manifest/types.js';
+import { entries } from '../manifest/types.js';
+import { LABEL, replacementName } from './labels.js';
+import { observe, type Observed } from './observe.js';
+import { type Action, type ActionType, plan, type Plan } from './plan.js';
+import { pullImages } from './pull.js';
+import { Readiness } from './readiness.js';
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+
+export interface ApplyOptions {
+  concurrency?: number;
+  adopt?: boolean;
+  waitTimeoutMs?: number;
+  log?: Log;
+  /** Skip pulling (images must be present). */
+  noPull?: boolean;
+  /** See PlanOptions.startStopped. */
+  startStopped?: boolean;
+  /** Container IDs never to act on (dom0's own). */
+  protect?: ReadonlySet<string>;
+}
+
+export type EntryStatus = 'ok' | 'failed' | 'skipped' | 'blocked';
+
+export interface EntryOutcome {
+  name: string;
+  kind: Action['kind'];
+  action: ActionType;
+  status: EntryStatus;
+  reasons: string[];
+  error?: string;
+  durationMs: number;
+  containerId?: string;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  outcomes: EntryOutcome[];
+  converged: boolean;
+  durationMs: number;
+}
+
+export function formatRestart(r: RestartPolicy): string {
+  return r.name === 'on-failure' && r.maxRetries !== undefined ? `on-failure:${r.maxRetries}` : r.name;
+}
+
+export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const started = Date.now();
+  const log = opts.log ?? silentLogger();
+  log.info({ event: 'apply-started', fleet: manifest.name }, `apply ${manifest.name}`);
+
+  await ensureNetworksAndVolumes(manifest, engine, log);
+  const pulls = opts.noPull ? { failed: new Map<string, string>(), pulled: [] } : await pullImages(manifest, engine, log);
+  const observed = await observe(engine, manifest);
+  const thePlan = plan(manifest, observed, { adopt: opts.adopt, startStopped: opts.startStopped, protect: opts.protect });
+  const readiness = await Readiness.open(engine, manifest.name);
+  try {
+    const run = new Runner(manifest, engine, observed, thePlan, readiness, log, opts, pulls.failed);
+    const outcomes = await run.all();
+    const converged = outcomes.every((o) => o.status === 'ok');
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+    const durationMs = Date.now() - started;
+    log.info({ event: 'apply-finished', fleet: manifest.name, converged, counts, durationMs }, `apply ${converged ? 'converged' : 'did not converge'}`);
+    return { plan: thePlan, outcomes, converged, durationMs };
+  } finally {
+    readiness.close();
+  }
+}
+
+async function ensureNetworksAndVolumes(manifest: Manifest, engine: Engine, log: Log): Promise<void> {
+  const used = new Set<string>();
+  for (const e of [...manifest.jobs, ...manifest.services]) {
+    if (!e.networkMode) for (const k of Object.keys(e.networks)) used.add(k);
+  }
+  const wanted = Object.values(manifest.networks).filter((n) => used.has(n.key) && !n.external);
+  if (wanted.length > 0) {
+    const existing = new Set((await engine.listNetworks()).map((n) => n.name));
+    for (const n of wanted) {
+      if (existing.has(n.name)) continue;
+      await engine.createNetwork({
+        name: n.name,
+        driver: n.driver,
+        driverOpts: n.driverOpts,
+        labels: { ...n.labels, [LABEL.fleet]: manifest.name, 'io.dom0.network': n.key },
+        internal: n.internal,
+        attachable: n.attachable,
+        enableIpv6: n.enableIpv6,
+        ipam: n.ipam,
+      });
+      log.info({ event: 'network-created', network: n.name }, `network ${n.name} created`);
+    }
+  }
+  for (const v of Object.values(manifest.volumes)) {
+    if (v.external || (await engine.inspectVolume(v.name))) continue;
+    await engine.createVolume({
+      name: v.name,
+      driver: v.driver,
+      driverOpts: v.driverOpts,
+      labels: { ...v.labels, [LABEL.fleet]: manifest.name, 'io.dom0.volume': v.key },
+    });
+    log.info({ event: 'volume-created', volume: v.name }, `volume ${v.name} created`);
+  }
+}
+
+class Runner {
+  private readonly specs: Map<string, EntrySpec>;
+  private readonly actions: Map<string, Action>;
+  private readonly tasks = new Map<string, Promise<EntryOutcome>>();
+  private readonly limit: <T>(t: () => Promise<T>) => Promise<T>;
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly engine: Engine,
+    private readonly observed: Observed,
+    private readonly thePlan: Plan,
+    private readonly readiness: Readiness,
+    private readonly log: Log,
+    private readonly opts: ApplyOptions,
+    private readonly pullFailures: Map<string, string>,
+  ) {
+    this.specs = new Map(entries(manifest).map((e) => [e.name, e]));
+    this.actions = new Map(
+      thePlan.actions.filter((a) => this.specs.get(a.name)?.kind === a.kind).map((a) => [a.name, a]),
+    );
+    this.limit = limiter(Math.max(1, opts.concurrency ?? 8));
+  }
+
+  async all(): Promise<EntryOutcome[]> {
+    const orphans = this.thePlan.actions.filter((a) => !this.actions.has(a.name) || this.actions.get(a.name) !== a);
+    const orphanOutcomes = await Promise.all(orphans.map((a) => this.limit(() => this.timed(a, () => this.removeOrphan(a)))));
+    const volumes = this.manifest.volumeContainers.map((v) => this.taskOf(v.name));
+    await Promise.all(volumes);
+    for (const a of this.actions.values()) this.taskOf(a.name);
+    const outcomes = await Promise.all([...this.actions.keys()].map((n) => this.tasks.get(n)!));
+    return [...outcomes, ...orphanOutcomes];
+  }
+
+  private taskOf(name: string): Promise<EntryOutcome> {
+    let t = this.tasks.get(name);
+    if (!t) {
+      t = this.runEntry(name);
+      this.tasks.set(name, t);
+    }
+    return t;
+  }
+
+  private async runEntry(name: string): Promise<EntryOutcome> {
+    const a = this.actions.get(name)!;
+    const spec = this.specs.get(name)!;
+    const deps = spec.kind === 'volume' ? [] : spec.dependsOn;
+
+    const depOutcomes = await Promise.all(deps.map(async (d) => [d, await this.taskOf(d.name)] as const));
+    for (const [d, o] of depOutcomes) {
+      if (d.required && (o.status === 'failed' || o.status === 'skipped' || (o.status === 'blocked' && !o.containerId))) {
+        return this.skip(a, `dependency ${d.name} ${o.status === 'blocked' ? 'is blocked' : o.status}`);
+      }
+    }
+    const pullError = this.pullFailures.get(spec.image);
+    if (pullError && a.action !== 'keep' && a.action !== 'done' && a.action !== 'blocked') {
+      return this.outcome(a, 'failed', 0, pullError);
+    }
+    const waited = await Promise.allSettled(deps.map((d) => this.waitFor(d)));
+    for (const [i, r] of waited.entries()) {
+      const d = deps[i]!;
+      if (r.status === 'rejected' && d.required) return this.skip(a, `dependency ${d.name}: ${(r.reason as Error).message}`);
+    }
+    if (a.action === 'blocked') return this.outcome(a, 'blocked', 0, a.reasons.join('; '));
+    return this.timed(a, () => this.perform(a, spec as EntrySpec));
+  }
+
+  private async waitFor(d: Dependency): Promise<void> {
+    const spec = this.specs.get(d.name);
+    if (!spec || spec.kind === 'volume') return;
+    await this.readiness.wait({
+      entry: d.name,
+      containerName: spec.containerName,
+      condition: d.condition,
+      timeoutMs: d.timeoutMs ?? this.opts.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+    });
+  }
+
+  private skip(a: Action, why: string): EntryOutcome {
+    this.log.warn({ event: 'action', entry: a.name, action: a.action, status: 'skipped', reason: why }, `${a.name}: skipped (${why})`);
+    return { name: a.name, kind: a.kind, action: a.action, status: 'skipped', reasons: a.reasons, error: why, durationMs: 0 };
+  }
+
+  private outcome(a: Action, status: EntryStatus, durationMs: number, error?: string): EntryOutcome {
+    const level = status === 'ok' ? 'info' : 'error';
+    this.log[level](
+      { event: 'action', entry: a.name, kind: a.kind, action: a.action, status, durationMs, reasons: a.reasons, error },
+      `${a.name}: ${a.action}${status === 'ok' ? '' : ` ${status}: ${error ?? ''}`}`,
+    );
+    return { name: a.name, kind: a.kind, action: a.action, status, reasons: a.reasons, error, durationMs, containerId: a.containerId };
+  }
+
+  private async timed(a: Action, fn: () => Promise<void>): Promise<EntryOutcome> {
+    const t0 = Date.now();
+    try {
+      await fn();
+      return this.outcome(a, 'ok', Date.now() - t0);
+    } catch (e) {
+      return this.outcome(a, 'failed', Date.now() - t0, (e as Error).message);
+    }
+  }
+
+  private async removeOrphan(a: Action): Promise<void> {
+    if (a.action !== 'remove' || !a.containerId) return;
+    await this.engine.stopContainer(a.containerId);
+    await this.engine.removeContainer(a.containerId, { force: true, volumes: false });
+  }
+
+  /** Engine work under the concurrency limit; waiting for a job to finish happens outside it. */
+  private async perform(a: Action, spec: EntrySpec): Promise<void> {
+    await this.limit(async () => {
+      for (const id of a.cleanupIds) await this.engine.removeContainer(id, { force: true, volumes: false });
+      if (a.finishReplacementId) {
+        await this.engine.renameContainer(a.finishReplacementId, a.containerName);
+        a.containerId = a.finishReplacementId;
+      }
+      switch (a.action) {
+        case 'keep':
+        case 'done':
+          return;
+        case 'start':
+          await this.engine.startContainer(a.containerId!);
+          return;
+        case 'restart':
+          await this.engine.restartContainer(a.containerId!, stopSeconds(spec));
+          return;
+        case 'create':
+        case 'recreate':
+        case 'run':
+          if (a.containerId && a.replace) a.containerId = await this.replace(a, spec);
+          else if (!a.containerId) a.containerId = await this.create(a, spec, a.containerName, []);
+          if (spec.kind !== 'volume') await this.engine.startContainer(a.containerId);
+          return;
+        default:
+          throw new Error(`unexpected action ${a.action} for ${a.name}`);
+      }
+    });
+    if (spec.kind === 'job' && (a.action === 'run' || a.action === 'keep')) {
+      await this.readiness.wait({
+        entry: a.name,
+        containerName: a.containerName,
+        condition: 'service_completed_successfully',
+        timeoutMs: this.jobTimeout(a.name),
+      });
+    }
+  }
+
+  private jobTimeout(name: string): number {
+    let t = this.opts.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    for (const s of [...this.manifest.jobs, ...this.manifest.services]) {
+      for (const d of s.dependsOn) if (d.name === name && d.timeoutMs !== undefined) t = Math.max(t, d.timeoutMs);
+    }
+    return t;
+  }
+
+  private labels(a: Action, spec: EntrySpec): Record<string, string> {
+    const l: Record<string, string> = {
+      [LABEL.fleet]: this.manifest.name,
+      [LABEL.kind]: spec.kind,
+      [LABEL.name]: spec.name,
+      [LABEL.hash]: a.hash!,
+      [LABEL.spec]: JSON.stringify(a.spec),
+    };
+    if (spec.kind !== 'volume') {
+      l[LABEL.restart] = formatRestart(spec.restart);
+      if (spec.dependsOn.length) l[LABEL.dependsOn] = spec.dependsOn.map((d) => d.name).join(',');
+    }
+    return l;
+  }
+
+  private async create(a: Action, spec: EntrySpec, name: string, keepVolumes: Array<{ name: string; destination: string }>): Promise<string> {
+    const ctx = { name, labels: this.labels(a, spec), keepVolumes };
+    const req = spec.kind === 'volume' ? volumeContainerRequest(spec, ctx) : serviceRequest(this.manifest, spec, ctx);
+    return this.engine.createContainer(req);
+  }
+
+  /**
+   * Replaces a container so that a crash at any step leaves a state the next plan finishes:
+   * create the replacement under a temporary name, stop and remove the old one (keeping its
+   * volumes), rename the replacement into place. The old container's anonymous volumes move over.
+   */
+  private async replace(a: Action, spec: EntrySpec): Promise<string> {
+    const old = await this.engine.inspectContainer(a.containerId!);
+    if (!old) return this.create(a, spec, a.containerName, []);
+    const keep = old.mounts
+      .filter((m) => m.type === 'volume' && m.name && !this.sharedVolumeNames(spec).has(m.name))
+      .map((m) => ({ name: m.name!, destination: m.destination }));
+    const id = await this.create(a, spec, replacementName(a.containerName), keep);
+    if (old.state === 'running' || old.state === 'restarting' || old.state === 'paused') {
+      await this.engine.stopContainer(old.id, spec.kind === 'volume' ? undefined : stopSeconds(spec));
+    }
+    await this.engine.removeContainer(old.id, { force: true, volumes: false });
+    await this.engine.renameContainer(id, a.containerName);
+    return id;
+  }
+
+  /** Volumes that reach the container through volumes_from or a named volume: not its own to carry. */
+  private sharedVolumeNames(spec: EntrySpec): Set<string> {
+    const out = new Set(Object.values(this.manifest.volumes).map((v) => v.name));
+    if (spec.kind === 'volume') return out;
+    const fromNames = new Set(spec.volumesFrom.map((v) => this.specs.get(v.name)?.containerName ?? v.name));
+    for (const c of this.observed.containers) {
+      if (fromNames.has(c.name)) for (const m of c.mounts) if (m.name) out.add(m.name);
+    }
+    return out;
+  }
+}
+
+function stopSeconds(spec: EntrySpec): number | undefined {
+  const ms = (spec as ContainerSpec).stopGracePeriodMs;
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
+}

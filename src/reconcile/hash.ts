@@ -1,0 +1,49 @@
+// The config hash: what decides whether a container matches its entry.
+// Stable across runs and dom0 releases: values equal to a default (false, empty list or map,
+// undefined) are dropped before hashing, so a release that adds a field with an empty default
+// does not change any existing hash. Bump HASH_SCHEME only with a migration in plan.
+import { createHash } from 'node:crypto';
+import type { EntrySpec } from '../manifest/types.js';
+
+export const HASH_SCHEME = 1;
+
+/** Fields that never force a recreate: ordering, provenance and pull behaviour. */
+const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy']);
+
+export type Canonical = null | boolean | number | string | Canonical[] | { [k: string]: Canonical };
+
+/** Drops defaults and x-* keys, sorts object keys; arrays keep their order. */
+export function canonicalize(value: unknown): Canonical | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  if (typeof value === 'number' || typeof value === 'string' || value === true) return value;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    return value.map((v) => canonicalize(v) ?? null);
+  }
+  if (typeof value === 'object') {
+    const out: { [k: string]: Canonical } = {};
+    for (const k of Object.keys(value as object).sort()) {
+      if (k.startsWith('x-')) continue;
+      const v = canonicalize((value as Record<string, unknown>)[k]);
+      if (v !== undefined) out[k] = v;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return undefined;
+}
+
+/** The part of an entry that the hash covers, with the image resolved to its local ID. */
+export function hashedSpec(spec: EntrySpec, imageId: string | undefined): { [k: string]: Canonical } {
+  const picked: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) if (!NOT_HASHED.has(k)) picked[k] = v;
+  picked.imageId = imageId ?? `missing:${spec.image}`;
+  return (canonicalize(picked) as { [k: string]: Canonical } | undefined) ?? {};
+}
+
+export function hashCanonical(c: Canonical): string {
+  return createHash('sha256').update(JSON.stringify({ scheme: HASH_SCHEME, spec: c })).digest('hex');
+}
+
+export function configHash(spec: EntrySpec, imageId: string | undefined): string {
+  return hashCanonical(hashedSpec(spec, imageId));
+}

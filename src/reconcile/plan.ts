@@ -1,0 +1,276 @@
+// Plan: desired × observed → one action per entry, with reasons. A pure function: no I/O.
+import { topoLevels } from '../graph.js';
+import type { ContainerSpec, Dependency, EntryKind, EntrySpec, Manifest } from '../manifest/types.js';
+import { entries } from '../manifest/types.js';
+import { REDACTED, looksSecret } from '../redact.js';
+import { type Canonical, hashCanonical, hashedSpec } from './hash.js';
+import type { Observed, ObservedContainer } from './observe.js';
+import { replacementName } from './labels.js';
+
+export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
+
+export interface Action {
+  name: string;
+  kind: EntryKind;
+  action: ActionType;
+  reasons: string[];
+  containerName: string;
+  /** The container the action works on (to replace, start, keep or remove). */
+  containerId?: string;
+  /** A replacement left by an interrupted recreate, to rename into place before anything else. */
+  finishReplacementId?: string;
+  /** Leftover replacements to remove first (their volumes are kept). */
+  cleanupIds: string[];
+  hash?: string;
+  spec?: { [k: string]: Canonical };
+  adopt?: boolean;
+  /** The current container must be replaced (recreate, or a job re-run under a new config). */
+  replace?: boolean;
+  dependsOn: Dependency[];
+}
+
+export interface Plan {
+  fleet: string;
+  actions: Action[];
+}
+
+export interface PlanOptions {
+  adopt?: boolean;
+  /**
+   * Start services that exist but are stopped (default true, as `compose up` does). The `up`
+   * loop's periodic repair passes false: between applies, restarts follow the restart policy.
+   */
+  startStopped?: boolean;
+  /** Container IDs dom0 must never act on (its own container). */
+  protect?: ReadonlySet<string>;
+}
+
+export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
+  const fleet = manifest.name;
+  const all = entries(manifest);
+  const byName = new Map<string, ObservedContainer[]>();
+  const isProtected = (c: ObservedContainer) => opts.protect?.has(c.id) ?? false;
+  for (const c of observed.containers) {
+    const list = byName.get(c.name) ?? [];
+    list.push(c);
+    byName.set(c.name, list);
+  }
+  const mine = (c: ObservedContainer, e: { kind: EntryKind; name: string }) =>
+    c.owner?.fleet === fleet && c.owner.kind === e.kind && c.owner.name === e.name;
+
+  const actions = new Map<string, Action>();
+  for (const e of all) {
+    const spec = hashedSpec(e, observed.imageIds[e.image]);
+    const hash = hashCanonical(spec);
+    const base: Action = {
+      name: e.name,
+      kind: e.kind,
+      action: 'keep',
+      reasons: [],
+      containerName: e.containerName,
+      cleanupIds: [],
+      hash,
+      spec,
+      dependsOn: e.kind === 'volume' ? [] : e.dependsOn,
+    };
+    let current = byName.get(e.containerName)?.[0];
+    if (current && isProtected(current)) {
+      base.action = 'blocked';
+      base.reasons.push(`container "${current.name}" is dom0's own container: give the entry another container_name`);
+      actions.set(e.name, base);
+      continue;
+    }
+    const replacement = byName.get(replacementName(e.containerName))?.find((c) => mine(c, e));
+    if (replacement) {
+      if (current) {
+        base.cleanupIds.push(replacement.id);
+        base.reasons.push(`removes ${replacement.name}, left by an interrupted recreate`);
+      } else {
+        base.finishReplacementId = replacement.id;
+        base.reasons.push(`finishes an interrupted recreate (renames ${replacement.name})`);
+        current = replacement;
+      }
+    }
+    actions.set(e.name, decide(e, base, current, observed, opts, mine));
+  }
+
+  restartDependents(manifest, actions);
+
+  // Orphans: containers this fleet owns whose entry left the manifest.
+  const orphans: Action[] = [];
+  const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
+  for (const c of observed.containers) {
+    if (c.owner?.fleet !== fleet || desired.has(`${c.owner.kind}/${c.owner.name}`) || isProtected(c)) continue;
+    const volume = c.owner.kind === 'volume';
+    orphans.push({
+      name: c.owner.name,
+      kind: c.owner.kind,
+      action: volume ? 'keep' : 'remove',
+      reasons: volume
+        ? ['no longer in the manifest; volume containers are never removed by dom0 (remove it by hand if its data is not needed)']
+        : ['no longer in the manifest (its volumes are kept)'],
+      containerName: c.name,
+      containerId: c.id,
+      cleanupIds: [],
+      dependsOn: [],
+    });
+  }
+  orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
+
+  return { fleet, actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans] };
+}
+
+/** Entry names in the order apply works through them: volume containers, then the DAG by levels. */
+export function orderEntries(manifest: Manifest): string[] {
+  const rest = [...manifest.jobs, ...manifest.services];
+  const edges = new Map(rest.map((e) => [e.name, e.dependsOn.map((d) => d.name)]));
+  return [...manifest.volumeContainers.map((v) => v.name), ...topoLevels(rest.map((e) => e.name), edges).flat()];
+}
+
+function decide(
+  e: EntrySpec,
+  a: Action,
+  current: ObservedContainer | undefined,
+  observed: Observed,
+  opts: PlanOptions,
+  mine: (c: ObservedContainer, e: { kind: EntryKind; name: string }) => boolean,
+): Action {
+  const imagePresent = observed.imageIds[e.image] !== undefined;
+  if (!current) {
+    a.action = e.kind === 'job' ? 'run' : 'create';
+    a.reasons.push(e.kind === 'job' ? 'not yet run for this config' : 'does not exist');
+    if (!imagePresent) a.reasons.push(`image ${e.image} will be pulled`);
+    return a;
+  }
+  if (!mine(current, e)) {
+    if (!opts.adopt) {
+      const who = current.owner
+        ? `belongs to fleet "${current.owner.fleet}" (${current.owner.kind} "${current.owner.name}")`
+        : 'is not managed by dom0';
+      a.action = 'blocked';
+      a.reasons.push(`container "${current.name}" exists and ${who}: remove it, or apply --adopt`);
+      return a;
+    }
+    a.containerId = current.id;
+    a.action = e.kind === 'job' ? 'run' : 'recreate';
+    a.adopt = true;
+    a.replace = true;
+    a.reasons.push(
+      e.kind === 'volume'
+        ? `adopts "${current.name}" (not created by dom0): replaced by a managed container that keeps its volumes`
+        : `adopts "${current.name}" (not created by dom0): recreated under dom0's management, volumes kept`,
+    );
+    return a;
+  }
+
+  a.containerId = current.id;
+  const changes = current.owner!.hash === a.hash ? [] : diffSpecs(current.owner!.spec, a.spec!);
+  if (current.owner!.hash !== a.hash && changes.length === 0) changes.push('config hash changed');
+
+  if (e.kind === 'volume') {
+    if (changes.length > 0) {
+      a.action = 'blocked';
+      a.reasons.push(
+        `volume container changed (${changes.join('; ')}): dom0 never recreates a volume container, ` +
+          'its data would be lost. Copy the data out and remove the container by hand, or revert the change',
+      );
+    } else {
+      a.action = 'keep';
+    }
+    return a;
+  }
+
+  if (changes.length > 0) {
+    a.action = e.kind === 'job' ? 'run' : 'recreate';
+    a.replace = true;
+    a.reasons.push(...changes);
+    return a;
+  }
+  if (e.kind === 'job') {
+    if (current.state === 'exited' && current.exitCode === 0) {
+      a.action = 'done';
+      a.reasons.push('already exited 0 for this config');
+    } else if (current.state === 'running' || current.state === 'restarting') {
+      a.action = 'keep';
+      a.reasons.push('running; apply waits for it to finish');
+    } else {
+      a.action = 'run';
+      a.reasons.push(
+        current.state === 'created' ? 'created but never started' : `last run exited ${current.exitCode ?? '?'}; runs again`,
+      );
+    }
+    return a;
+  }
+  if (current.state === 'running' || current.state === 'restarting') {
+    a.action = 'keep';
+  } else if (opts.startStopped === false) {
+    a.action = 'keep';
+    a.reasons.push(`${current.state}; restarts follow its restart policy until the next apply`);
+  } else {
+    a.action = 'start';
+    a.reasons.push(`exists and is ${current.state}`);
+  }
+  return a;
+}
+
+/** Dependents whose links, network namespace or `restart: true` point at a recreated entry restart after it. */
+function restartDependents(manifest: Manifest, actions: Map<string, Action>): void {
+  for (const name of orderEntries(manifest)) {
+    const a = actions.get(name)!;
+    if (a.kind === 'volume' || a.action !== 'keep') continue;
+    const spec = [...manifest.jobs, ...manifest.services].find((s) => s.name === name) as ContainerSpec;
+    const bound = boundTo(spec);
+    const because = [...bound].filter((d) => {
+      const da = actions.get(d);
+      return da?.action === 'recreate' || da?.action === 'restart';
+    });
+    if (because.length > 0) {
+      a.action = 'restart';
+      a.reasons.push(...because.map((d) => `restarts after ${d} is ${actions.get(d)!.action === 'restart' ? 'restarted' : 'recreated'}`));
+    }
+  }
+}
+
+/** Entries this one holds a live reference to: links, network_mode, and depends_on with restart: true. */
+export function boundTo(spec: ContainerSpec): Set<string> {
+  const out = new Set<string>(spec.links.map((l) => l.name));
+  const nm = spec.networkMode;
+  if (nm?.startsWith('service:')) out.add(nm.slice('service:'.length));
+  for (const d of spec.dependsOn) {
+    if (d.restart || d.implicit === 'network_mode' || d.implicit === 'links') out.add(d.name);
+  }
+  return out;
+}
+
+/** Field-level differences between two canonical specs, e.g. `environment.FOO: "1" → "2"`. */
+export function diffSpecs(before: { [k: string]: Canonical }, after: { [k: string]: Canonical }): string[] {
+  const out: string[] = [];
+  const walk = (path: string, a: Canonical | undefined, b: Canonical | undefined, secret: boolean) => {
+    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    if (path === 'imageId') {
+      out.push(
+        a === undefined || String(a).startsWith('missing:')
+          ? 'image: pulled since the container was created'
+          : b === undefined || String(b).startsWith('missing:')
+            ? 'image: not present locally (will be pulled)'
+            : `image: new image ID (${short(a)} → ${short(b)})`,
+      );
+      return;
+    }
+    const isObj = (v: unknown): v is { [k: string]: Canonical } => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (isObj(a) && isObj(b)) {
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        walk(path ? `${path}.${k}` : k, a[k], b[k], secret || (path === 'environment' && looksSecret(k)));
+      }
+      return;
+    }
+    const show = (v: Canonical | undefined) => (v === undefined ? '(unset)' : secret ? REDACTED : JSON.stringify(v));
+    out.push(`${path}: ${show(a)} → ${show(b)}`);
+  };
+  walk('', before, after, false);
+  return out;
+}
+
+function short(id: Canonical | undefined): string {
+  return String(id).replace(/^sha256:/, '').slice(0, 12);
+}

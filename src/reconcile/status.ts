@@ -1,0 +1,60 @@
+// Status: one row per entry (and per orphan), from one observation of the engine.
+import type { Engine } from '../engine/engine.js';
+import type { EntryKind, Manifest } from '../manifest/types.js';
+import { entries } from '../manifest/types.js';
+import { hashCanonical, hashedSpec } from './hash.js';
+import { LABEL } from './labels.js';
+import { observe } from './observe.js';
+
+export type SyncState = 'in sync' | 'drifted' | 'missing' | 'unmanaged' | 'orphan';
+
+export interface StatusRow {
+  name: string;
+  kind: EntryKind;
+  container: string;
+  id?: string;
+  state: string; // container state, or "-" when missing
+  health?: string;
+  exitCode?: number;
+  image: string;
+  restart?: string; // the manifest's policy, which dom0 applies itself
+  sync: SyncState;
+}
+
+export async function status(manifest: Manifest, engine: Engine): Promise<StatusRow[]> {
+  const observed = await observe(engine, manifest);
+  const byName = new Map(observed.containers.map((c) => [c.name, c]));
+  const rows: StatusRow[] = entries(manifest).map((e) => {
+    const c = byName.get(e.containerName);
+    const base = { name: e.name, kind: e.kind, container: e.containerName, image: e.image };
+    if (!c) return { ...base, state: '-', sync: 'missing' as const };
+    const owned = c.owner?.fleet === manifest.name && c.owner.kind === e.kind && c.owner.name === e.name;
+    const want = hashCanonical(hashedSpec(e, observed.imageIds[e.image]));
+    return {
+      ...base,
+      id: c.id.slice(0, 12),
+      state: c.state,
+      health: c.health,
+      exitCode: c.exitCode,
+      restart: c.labels[LABEL.restart],
+      sync: !owned ? 'unmanaged' : c.owner!.hash === want ? 'in sync' : 'drifted',
+    };
+  });
+  const known = new Set(entries(manifest).map((e) => `${e.kind}/${e.name}`));
+  for (const c of observed.containers) {
+    if (c.owner?.fleet !== manifest.name || known.has(`${c.owner.kind}/${c.owner.name}`)) continue;
+    rows.push({
+      name: c.owner.name,
+      kind: c.owner.kind,
+      container: c.name,
+      id: c.id.slice(0, 12),
+      state: c.state,
+      health: c.health,
+      exitCode: c.exitCode,
+      image: c.image,
+      restart: c.labels[LABEL.restart],
+      sync: 'orphan',
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,251 @@
+// `dom0 up`: apply the manifest, then own the fleet for as long as the host runs — re-apply on
+// edits and SIGHUP, supervise restarts, repair drift periodically, survive engine restarts.
+import { readFileSync } from 'node:fs';
+import type { Engine, EventStream } from '../engine/engine.js';
+import { isEngineError } from '../engine/errors.js';
+import type { Log } from '../log.js';
+import { formatDiagnostic, loadManifest, loadManifestText } from '../manifest/load.js';
+import type { Manifest } from '../manifest/types.js';
+import { apply } from '../reconcile/apply.js';
+import { LABEL } from '../reconcile/labels.js';
+import { currentHash, ManifestWatch } from './manifest-watch.js';
+import { selfContainerId } from './self-container.js';
+import { type StateDir, sha256 } from './state-dir.js';
+import { Supervisor } from './supervisor.js';
+
+export interface UpOptions {
+  file: string;
+  engine: Engine;
+  log: Log;
+  state: StateDir;
+  reconcileIntervalMs?: number;
+  concurrency?: number;
+  waitTimeoutMs?: number;
+  debounceMs?: number;
+  pollMs?: number;
+}
+
+type Mode = 'full' | 'repair';
+
+const HEARTBEAT_MS = 5000;
+const BACKOFF_CAP_MS = 30_000;
+
+export class UpLoop {
+  private manifest: Manifest | undefined;
+  private appliedHash: string | undefined;
+  private running: Promise<void> | undefined;
+  private pending: { mode: Mode; why: string } | undefined;
+  private stopping = false;
+  private stream: EventStream | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private repairSoon: NodeJS.Timeout | undefined;
+  private readonly protect: Set<string>;
+  private readonly supervisor: Supervisor;
+  private watch: ManifestWatch | undefined;
+  private stopped!: () => void;
+  readonly done = new Promise<void>((r) => (this.stopped = r));
+
+  constructor(private readonly o: UpOptions) {
+    const self = selfContainerId();
+    this.protect = new Set(self ? [self] : []);
+    this.supervisor = new Supervisor(o.engine, () => this.manifest?.name, o.log, {
+      protect: this.protect,
+      onDestroyed: (name) => this.scheduleRepair(`${name} was removed outside dom0`),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.o;
+    log.info({ event: 'up-started', manifest: this.o.file, self: [...this.protect][0] }, 'dom0 up');
+    this.beat();
+    this.timers.push(setInterval(() => this.beat(), HEARTBEAT_MS));
+    await this.waitForEngine();
+    if (this.stopping) return;
+    await this.bootApply();
+    this.watch = new ManifestWatch(this.o.file, () => this.request('full', 'manifest changed'), {
+      debounceMs: this.o.debounceMs,
+      pollMs: this.o.pollMs,
+    });
+    this.watch.start(this.appliedHash ?? currentHash(this.o.file));
+    this.timers.push(setInterval(() => this.request('repair', 'periodic reconcile'), this.o.reconcileIntervalMs ?? 5 * 60_000));
+    void this.follow();
+  }
+
+  /** SIGHUP: re-apply at once. */
+  reload(): void {
+    this.request('full', 'SIGHUP');
+  }
+
+  /** SIGTERM/SIGINT: stop taking work, let the step in flight finish briefly, and return. */
+  async stop(graceMs = 8000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.o.log.info({ event: 'up-stopping' }, 'dom0 stopping; the fleet keeps running');
+    this.watch?.stop();
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.repairSoon);
+    this.stream?.close();
+    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
+    this.stopped();
+  }
+
+  private beat(): void {
+    try {
+      this.o.state.heartbeat();
+    } catch (e) {
+      this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, 'cannot write the heartbeat');
+    }
+  }
+
+  private async waitForEngine(): Promise<void> {
+    let delay = 500;
+    for (;;) {
+      if (this.stopping) return;
+      try {
+        await this.o.engine.ping();
+        return;
+      } catch (e) {
+        this.o.log.warn({ event: 'engine-unreachable', error: (e as Error).message, retryInMs: delay }, 'waiting for the Docker engine');
+        await sleep(delay);
+        delay = Math.min(BACKOFF_CAP_MS, delay * 2);
+      }
+    }
+  }
+
+  /** At boot an invalid or missing manifest falls back to the last one that applied. */
+  private async bootApply(): Promise<void> {
+    const r = await loadManifest(this.o.file);
+    if (r.ok) {
+      this.manifest = r.manifest;
+      await this.runApply('full', 'boot', true);
+      return;
+    }
+    this.logInvalid(r.diagnostics);
+    const last = this.o.state.loadLastGood();
+    if (!last) {
+      this.o.log.error({ event: 'no-manifest' }, 'no valid manifest and no last-good manifest: nothing applied; watching for a valid one');
+      return;
+    }
+    const lr = loadManifestText(last.text, last.source);
+    if (!lr.ok) {
+      this.logInvalid(lr.diagnostics);
+      return;
+    }
+    this.o.log.warn(
+      { event: 'using-last-good', savedAt: last.savedAt, source: last.source },
+      `MANIFEST INVALID OR MISSING: applying the last manifest that applied (saved ${last.savedAt})`,
+    );
+    this.manifest = lr.manifest;
+    await this.runApply('full', 'boot (last-good manifest)', false);
+  }
+
+  private logInvalid(diagnostics: Parameters<typeof formatDiagnostic>[0][]): void {
+    this.o.log.error(
+      { event: 'manifest-invalid', file: this.o.file, diagnostics: diagnostics.map(formatDiagnostic) },
+      `invalid manifest; nothing changed:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
+    );
+  }
+
+  private scheduleRepair(why: string): void {
+    clearTimeout(this.repairSoon);
+    this.repairSoon = setTimeout(() => this.request('repair', why), 2000);
+  }
+
+  /** Applies run one at a time; requests arriving meanwhile coalesce (a full apply wins). */
+  private request(mode: Mode, why: string): void {
+    if (this.stopping) return;
+    if (this.running) {
+      if (!this.pending || mode === 'full') this.pending = { mode, why };
+      return;
+    }
+    this.running = this.cycle(mode, why).finally(() => {
+      this.running = undefined;
+      const next = this.pending;
+      this.pending = undefined;
+      if (next) this.request(next.mode, next.why);
+    });
+  }
+
+  private async cycle(mode: Mode, why: string): Promise<void> {
+    if (mode === 'full') {
+      const r = await loadManifest(this.o.file);
+      if (!r.ok) {
+        this.logInvalid(r.diagnostics);
+        return;
+      }
+      this.o.log.info({ event: 'manifest-reload', why }, `re-applying: ${why}`);
+      this.manifest = r.manifest;
+      await this.runApply('full', why, true);
+    } else if (this.manifest) {
+      await this.runApply('repair', why, false);
+    }
+  }
+
+  private async runApply(mode: Mode, why: string, fromFile: boolean): Promise<void> {
+    const manifest = this.manifest!;
+    const text = fromFile ? safeRead(this.o.file) : undefined;
+    this.supervisor.pause();
+    let ok = false;
+    try {
+      const r = await apply(manifest, this.o.engine, {
+        log: this.o.log,
+        concurrency: this.o.concurrency,
+        waitTimeoutMs: this.o.waitTimeoutMs,
+        startStopped: mode === 'full',
+        protect: this.protect,
+      });
+      ok = true;
+      if (text !== undefined) {
+        this.appliedHash = sha256(text);
+        try {
+          this.o.state.saveLastGood(this.o.file, text);
+        } catch (e) {
+          this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot save the last-good manifest in ${this.o.state.dir}`);
+        }
+      }
+      if (!r.converged) this.o.log.warn({ event: 'not-converged', why }, 'the fleet did not fully converge');
+    } catch (e) {
+      this.o.log.error({ event: 'apply-failed', why, error: (e as Error).message }, `apply failed: ${(e as Error).message}`);
+      if (isEngineError(e, 'unreachable')) {
+        await this.waitForEngine();
+        setTimeout(() => this.request(mode, `retry after: ${why}`), 1000);
+      }
+    } finally {
+      this.supervisor.resume(mode === 'full' && ok);
+    }
+    if (ok && !this.stopping) await this.supervisor.sweep().catch(() => undefined);
+  }
+
+  /** Follows the engine's events for supervision; reconnects with backoff and re-applies. */
+  private async follow(): Promise<void> {
+    let delay = 500;
+    while (!this.stopping) {
+      try {
+        this.stream = await this.o.engine.events({ label: LABEL.fleet });
+        delay = 500;
+        this.stream.on((e) => this.supervisor.handle(e));
+        await this.stream.ended;
+      } catch {
+        // engine unreachable: retried below
+      }
+      if (this.stopping) return;
+      this.o.log.warn({ event: 'events-lost', retryInMs: delay }, 'lost the engine event stream; reconnecting');
+      await sleep(delay);
+      delay = Math.min(BACKOFF_CAP_MS, delay * 2);
+      await this.waitForEngine();
+      this.request('full', 'engine reconnected');
+    }
+  }
+}
+
+function safeRead(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,151 @@
+// Supervision between applies: follows the engine's events and applies each service's restart
+// policy itself (managed containers carry the engine policy "no"), with exponential backoff.
+// Dependents bound to a restarted service (links, network namespace) are restarted after it.
+import type { ContainerSummary, Engine, EngineEvent } from '../engine/engine.js';
+import type { Log } from '../log.js';
+import { LABEL } from '../reconcile/labels.js';
+import { toObserved } from '../reconcile/observe.js';
+import { BACKOFF, decideRestart, parseRestart } from './restart-policy.js';
+
+interface Track {
+  startedAt?: number;
+  consecutiveFailures: number;
+  restartsSinceApply: number;
+  stoppedByHand: boolean;
+  pending?: NodeJS.Timeout;
+}
+
+/** How long after a `die` to wait for the `stop` event that marks a stop by hand. */
+const STOP_GRACE_MS = 1000;
+
+export class Supervisor {
+  private paused = false;
+  private readonly tracks = new Map<string, Track>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly fleet: () => string | undefined,
+    private readonly log: Log,
+    private readonly hooks: { onDestroyed: (name: string) => void; protect: ReadonlySet<string> },
+  ) {}
+
+  private track(name: string): Track {
+    let t = this.tracks.get(name);
+    if (!t) {
+      t = { consecutiveFailures: 0, restartsSinceApply: 0, stoppedByHand: false };
+      this.tracks.set(name, t);
+    }
+    return t;
+  }
+
+  /** While an apply runs, its own stops and removals are not deaths to act on. */
+  pause(): void {
+    this.paused = true;
+    for (const t of this.tracks.values()) clearTimeout(t.pending);
+  }
+
+  /** After an apply: counters and stops by hand start over only after a full apply. */
+  resume(fullApply: boolean): void {
+    if (fullApply) this.tracks.clear();
+    this.paused = false;
+  }
+
+  handle(e: EngineEvent): void {
+    if (this.paused || e.type !== 'container' || this.hooks.protect.has(e.id)) return;
+    if (e.attributes[LABEL.fleet] !== this.fleet()) return;
+    const name = e.attributes[LABEL.name];
+    const kind = e.attributes[LABEL.kind];
+    if (!name || kind !== 'service') {
+      if (e.action === 'destroy' && name) this.hooks.onDestroyed(name);
+      return;
+    }
+    const t = this.track(name);
+    switch (e.action) {
+      case 'start':
+        t.startedAt = Date.now();
+        t.stoppedByHand = false;
+        return;
+      case 'stop':
+        t.stoppedByHand = true;
+        return;
+      case 'destroy':
+        clearTimeout(t.pending);
+        this.hooks.onDestroyed(name);
+        return;
+      case 'die': {
+        const ran = t.startedAt !== undefined ? Date.now() - t.startedAt : 0;
+        if (ran >= BACKOFF.resetAfterMs) t.consecutiveFailures = 0;
+        const exitCode = Number(e.attributes.exitCode ?? '0');
+        clearTimeout(t.pending);
+        const diedAt = Date.now();
+        t.pending = setTimeout(() => void this.onDeath(e.id, name, exitCode, e.attributes[LABEL.restart], diedAt), STOP_GRACE_MS);
+        return;
+      }
+    }
+  }
+
+  /** Restarts what died while dom0 was not listening (during an apply, or before it started). */
+  async sweep(): Promise<void> {
+    const fleet = this.fleet();
+    for (const c of await this.engine.listContainers()) {
+      const owner = toObserved(c).owner;
+      if (!owner || owner.fleet !== fleet || owner.kind !== 'service' || this.hooks.protect.has(c.id)) continue;
+      if (c.state !== 'exited' && c.state !== 'dead') continue;
+      const t = this.track(owner.name);
+      if (t.pending || t.stoppedByHand) continue;
+      await this.onDeath(c.id, owner.name, c.exitCode ?? 0, c.labels[LABEL.restart]);
+    }
+  }
+
+  private async onDeath(id: string, name: string, exitCode: number, restartLabel: string | undefined, diedAt = Number.POSITIVE_INFINITY): Promise<void> {
+    const t = this.track(name);
+    t.pending = undefined;
+    if (this.paused || (t.startedAt !== undefined && t.startedAt > diedAt)) return; // already running again
+    const policy = parseRestart(restartLabel);
+    const d = decideRestart(policy, {
+      exitCode,
+      stoppedByHand: t.stoppedByHand,
+      consecutiveFailures: t.consecutiveFailures,
+      restartsSinceApply: t.restartsSinceApply,
+    });
+    if (!d.restart) {
+      this.log.info({ event: 'no-restart', entry: name, exitCode, reason: d.why }, `${name} exited ${exitCode}: not restarted (${d.why})`);
+      return;
+    }
+    this.log.warn(
+      { event: 'restart', entry: name, exitCode, delayMs: d.delayMs, policy: restartLabel ?? 'no' },
+      `${name} exited ${exitCode}: restarting in ${d.delayMs} ms (restart: ${restartLabel})`,
+    );
+    t.pending = setTimeout(() => void this.restart(id, name), d.delayMs);
+  }
+
+  private async restart(id: string, name: string): Promise<void> {
+    const t = this.track(name);
+    t.pending = undefined;
+    if (this.paused) return;
+    try {
+      const c = await this.engine.inspectContainer(id);
+      if (!c || c.state === 'running') return;
+      t.consecutiveFailures++;
+      t.restartsSinceApply++;
+      await this.engine.startContainer(id);
+      await this.restartBoundDependents(name);
+    } catch (e) {
+      this.log.error({ event: 'restart-failed', entry: name, error: (e as Error).message }, `restart of ${name} failed`);
+    }
+  }
+
+  private async restartBoundDependents(name: string): Promise<void> {
+    const fleet = this.fleet();
+    const bound = (c: ContainerSummary): boolean => {
+      const owner = toObserved(c).owner;
+      if (!owner || owner.fleet !== fleet || owner.kind !== 'service' || c.state !== 'running') return false;
+      const spec = owner.spec as { links?: Array<{ name?: string }>; networkMode?: string };
+      return (spec.links ?? []).some((l) => l.name === name) || spec.networkMode === `service:${name}`;
+    };
+    for (const c of (await this.engine.listContainers()).filter(bound)) {
+      this.log.info({ event: 'restart', entry: c.labels[LABEL.name], reason: `bound to ${name}, which was restarted` }, `restarting ${c.name}`);
+      await this.engine.restartContainer(c.id);
+    }
+  }
+}
