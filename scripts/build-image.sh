@@ -30,10 +30,10 @@ HASH_LABEL=io.dom0.source-hash
 log() { echo "[build-image] $*" >&2; }
 die() { echo "[build-image] ERROR: $*" >&2; exit 1; }
 
-MODE=build IF_CHANGED=0 FORCE_BASE=0
+MODE='build' IF_CHANGED=0 FORCE_BASE=0
 for a in "$@"; do
   case "$a" in
-    --hash) MODE=hash ;;
+    --hash) MODE='hash' ;;
     --if-changed) IF_CHANGED=1 ;;
     --force-base) FORCE_BASE=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -56,7 +56,6 @@ source_hash() {
               find src -type f; } | LC_ALL=C sort -u)"
   {
     echo "base $(base_id)"
-    # shellcheck disable=SC2086
     while IFS= read -r f; do
       [[ -f $f ]] && sha256sum -- "$f"
     done <<<"$files"

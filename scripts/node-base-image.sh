@@ -75,7 +75,9 @@ find_static_busybox() {
   return 1
 }
 BUSYBOX="$(find_static_busybox)" || {
-  [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1 || die "no static busybox (apt-get install busybox-static)"
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    die "no static busybox (apt-get install busybox-static)"
+  fi
   log "installing busybox-static"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >&2 \
     || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >&2; }
@@ -166,6 +168,7 @@ tar --numeric-owner --owner=0 --group=0 -C "$ROOT" -c . \
   | dk import "${ENV_ARGS[@]}" -m "dom0 test base: node $NODE_VERSION from $NODE" - "$IMAGE" >/dev/null
 
 # sanity: node, npm and a shell run
+# shellcheck disable=SC2016  # expanded by the image's shell
 out="$(dk run --rm --network none "$IMAGE" sh -c 'node -e "process.stdout.write(process.version)" && echo " npm $(npm --version)"' 2>&1)" \
   || die "$IMAGE does not run: $out"
 log "$IMAGE ready: $out ($(dk image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}'))"
