@@ -16,12 +16,15 @@ import { parseYaml, type Located } from './parse.js';
 import { checkRules } from './rules.js';
 import {
   containerSchema,
+  containerShape,
   kindOf,
   networkSchema,
   registrySchema,
   SECTIONS,
   topSchema,
+  validFields,
   volumeContainerSchema,
+  volumeContainerShape,
   volumeSchema,
 } from './schema.js';
 import { withSuggestionBudget } from './suggest.js';
@@ -204,22 +207,23 @@ function buildModel(data: Record<string, unknown>, file: string, dir: string, do
   };
 
   // Each definition is validated on its own so one broken entry does not hide the others' errors.
-  const each = <T>(section: string, schema: z.ZodType<T>, add: (key: string, spec: T | undefined) => void): void => {
+  const each = <T>(section: string, schema: z.ZodType<T>, add: (key: string, spec: T | undefined, raw: unknown) => void): void => {
     const sec = data[section];
     if (kindOf(sec) !== 'object') return;
     for (const [key, raw] of Object.entries(sec as Record<string, unknown>)) {
       if (key.startsWith('x-')) continue;
-      add(key, validate(schema, raw ?? {}, [section, key], key, raw ?? {}, report));
+      add(key, validate(schema, raw ?? {}, [section, key], key, raw ?? {}, report), raw);
     }
   };
   each('volumes', volumeSchema, (k, v) => model.volumes.set(k, v));
   each('networks', networkSchema, (k, v) => model.networks.set(k, v));
   each('registries', registrySchema, (k, v) => model.registries.set(k, v));
   for (const section of SECTIONS) {
-    const schema = section === 'volume_containers' ? volumeContainerSchema : containerSchema;
-    each(section, schema as z.ZodType<unknown>, (key, spec) => {
+    const [schema, shape] = section === 'volume_containers' ? [volumeContainerSchema, volumeContainerShape] : [containerSchema, containerShape];
+    each(section, schema as z.ZodType<unknown>, (key, spec, raw) => {
       const position = doc.locate([section, key], true);
-      model.entries.push({ section, kind: KIND_OF[section], key, position, spec } as Entry);
+      const { fields, invalid } = spec ? { fields: spec as object, invalid: new Set<string>() } : validFields(shape, raw);
+      model.entries.push({ section, kind: KIND_OF[section], key, position, spec, fields, invalid } as Entry);
     });
   }
   model.entries.sort((a, b) => a.position.line - b.position.line || a.position.col - b.position.col);

@@ -12,10 +12,20 @@ import type {
 } from './schema.js';
 import type { EntryKind, PullPolicy } from './types.js';
 
+interface EntryBase<S, K, T> {
+  section: S;
+  kind: K;
+  key: string;
+  position: Position;
+  spec?: T; // undefined when the entry failed validation
+  fields: Partial<T>; // the fields that are valid on their own, for cross-entry rules
+  invalid: ReadonlySet<string>; // fields present but invalid
+}
+
 export type Entry =
-  | { section: 'volume_containers'; kind: 'volume'; key: string; position: Position; spec?: ParsedVolumeContainer }
-  | { section: 'jobs'; kind: 'job'; key: string; position: Position; spec?: ParsedContainer }
-  | { section: 'services'; kind: 'service'; key: string; position: Position; spec?: ParsedContainer };
+  | EntryBase<'volume_containers', 'volume', ParsedVolumeContainer>
+  | EntryBase<'jobs', 'job', ParsedContainer>
+  | EntryBase<'services', 'service', ParsedContainer>;
 
 export const KIND_OF: Record<Section, EntryKind> = { volume_containers: 'volume', jobs: 'job', services: 'service' };
 
@@ -34,5 +44,5 @@ export interface Model {
 export type Reporter = (path: Path, message: string, atKey?: boolean) => void;
 
 export function containerNameOf(e: Entry): string {
-  return e.spec?.container_name ?? e.key;
+  return e.fields.container_name ?? e.key;
 }

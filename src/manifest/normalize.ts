@@ -106,7 +106,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     image: s.image,
     environment: environment(e, s, model, ctx),
     ports: ports(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], `too many published ports in the manifest (more than ${MAX_PORT_BINDINGS})`, true)),
-    expose: [...new Set((s.expose ?? []).flatMap((r: PortRange) => expandExpose(r)))],
+    expose: [...new Set((s.expose ?? []).flatMap(expandExpose))],
     volumes: (s.volumes ?? []).map((m) => resolveMount(m, model.dir, ctx.home)),
     volumesFrom,
     links,

@@ -31,7 +31,7 @@ export function checkRules(model: Model, manifest: Manifest, report: Reporter): 
     volumeNames: [...model.volumes.keys()],
   };
   for (const e of model.entries) {
-    if (e.section !== 'volume_containers' && e.spec) checkContainer(e, e.spec, model, refs, report);
+    if (e.section !== 'volume_containers') checkContainer(e, e.fields, model, refs, report);
   }
 
   for (const [host, r] of model.registries) {
@@ -46,9 +46,9 @@ export function checkRules(model: Model, manifest: Manifest, report: Reporter): 
 function checkContainerNames(model: Model, report: Reporter): void {
   const taken = new Map<string, Entry>();
   for (const e of model.entries) {
-    if (e.spec === undefined) continue; // its container_name is unknown; the schema error was reported
+    if (e.invalid.has('container_name')) continue; // already reported
     const name = containerNameOf(e);
-    const explicit = e.spec?.container_name !== undefined;
+    const explicit = e.fields.container_name !== undefined;
     const where = explicit ? [e.section, e.key, 'container_name'] : [e.section, e.key];
     if (name.length > MAX_CONTAINER_NAME) {
       report(where, `invalid container name: ${name.length} characters, Docker allows at most ${MAX_CONTAINER_NAME}`, !explicit);
@@ -74,7 +74,7 @@ interface Refs {
   volumeNames: string[];
 }
 
-function checkContainer(e: Entry, s: ParsedContainer, model: Model, { declared, names, containerNames, networkNames, volumeNames }: Refs, report: Reporter): void {
+function checkContainer(e: Entry, s: Partial<ParsedContainer>, model: Model, { declared, names, containerNames, networkNames, volumeNames }: Refs, report: Reporter): void {
   const at = (...rest: Array<string | number>): Array<string | number> => [e.section, e.key, ...rest];
   const missing = (name: string, what: string, path: Array<string | number>, atKey: boolean): boolean => {
     if (declared.has(name)) return false;
@@ -93,7 +93,7 @@ function checkContainer(e: Entry, s: ParsedContainer, model: Model, { declared, 
       report(condPath, `\`${d.name}\` is a volume container: it is created but never started, so \`${cond}\` can never be met; use service_started`, !(atKey && d.condition !== undefined));
     } else if (target.kind === 'job' && cond === 'service_healthy') {
       report(condPath, `\`${d.name}\` is a job: it runs to completion and has no health status; use service_completed_successfully`, !(atKey && d.condition !== undefined));
-    } else if (target.kind === 'service' && cond === 'service_healthy' && target.spec?.healthcheck?.disable) {
+    } else if (target.kind === 'service' && cond === 'service_healthy' && target.fields.healthcheck?.disable) {
       report(condPath, `\`${d.name}\` has its healthcheck disabled, so service_healthy can never be met`, !(atKey && d.condition !== undefined));
     }
   }

@@ -380,9 +380,7 @@ const serviceVolumes = z.array(
   }),
 );
 
-const volumesFrom = z.array(
-  str.transform(parsed(parseVolumesFrom)),
-).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
+const volumesFrom = z.array(str.transform(parsed(parseVolumesFrom))).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
 
 const links = z
   .array(
@@ -489,78 +487,93 @@ const logging = strict({
   options: z.record(z.string(), byKind<string | null>('a string', { string: str, number: scalarStr, boolean: scalarStr, null: z.null() })).optional(),
 });
 
-export const containerSchema = strict(
-  {
-    image: str.min(1, 'image must not be empty'),
-    command: command.optional(),
-    entrypoint: command.optional(),
-    environment: keyValues(null).optional(),
-    env_file: envFile.optional(),
-    ports: ports.optional(),
-    expose: expose.optional(),
-    volumes: serviceVolumes.optional(),
-    volumes_from: volumesFrom.optional(),
-    links: links.optional(),
-    depends_on: dependsOn.optional(),
-    restart: str.transform(parsed(parseRestart)).optional(),
-    healthcheck: healthcheck.optional(),
-    labels: labels.optional(),
-    user: scalarStr.optional(),
-    working_dir: str.optional(),
-    hostname: str.optional(),
-    domainname: str.optional(),
-    privileged: boolish.optional(),
-    cap_add: strList.optional(),
-    cap_drop: strList.optional(),
-    devices: devices.optional(),
-    network_mode: str.min(1, 'network_mode must not be empty').optional(),
-    networks: serviceNetworks.optional(),
-    extra_hosts: extraHosts.optional(),
-    dns: strOrList.optional(),
-    dns_search: strOrList.optional(),
-    tmpfs: strOrList.optional(),
-    init: boolish.optional(),
-    read_only: boolish.optional(),
-    stop_signal: str.optional(),
-    stop_grace_period: duration.optional(),
-    mem_limit: byteSize.optional(),
-    cpus: positiveNumber.optional(),
-    shm_size: byteSize.optional(),
-    sysctls: keyValues('').optional(),
-    ulimits: ulimits.optional(),
-    pull_policy: pullPolicy.optional(),
-    container_name: str.optional(),
-    tty: boolish.optional(),
-    stdin_open: boolish.optional(),
-    logging: logging.optional(),
-    platform: str.optional(),
-  },
-  UNSUPPORTED_SERVICE_KEYS,
-);
+export const containerShape = {
+  image: str.min(1, 'image must not be empty'),
+  command: command.optional(),
+  entrypoint: command.optional(),
+  environment: keyValues(null).optional(),
+  env_file: envFile.optional(),
+  ports: ports.optional(),
+  expose: expose.optional(),
+  volumes: serviceVolumes.optional(),
+  volumes_from: volumesFrom.optional(),
+  links: links.optional(),
+  depends_on: dependsOn.optional(),
+  restart: str.transform(parsed(parseRestart)).optional(),
+  healthcheck: healthcheck.optional(),
+  labels: labels.optional(),
+  user: scalarStr.optional(),
+  working_dir: str.optional(),
+  hostname: str.optional(),
+  domainname: str.optional(),
+  privileged: boolish.optional(),
+  cap_add: strList.optional(),
+  cap_drop: strList.optional(),
+  devices: devices.optional(),
+  network_mode: str.min(1, 'network_mode must not be empty').optional(),
+  networks: serviceNetworks.optional(),
+  extra_hosts: extraHosts.optional(),
+  dns: strOrList.optional(),
+  dns_search: strOrList.optional(),
+  tmpfs: strOrList.optional(),
+  init: boolish.optional(),
+  read_only: boolish.optional(),
+  stop_signal: str.optional(),
+  stop_grace_period: duration.optional(),
+  mem_limit: byteSize.optional(),
+  cpus: positiveNumber.optional(),
+  shm_size: byteSize.optional(),
+  sysctls: keyValues('').optional(),
+  ulimits: ulimits.optional(),
+  pull_policy: pullPolicy.optional(),
+  container_name: str.optional(),
+  tty: boolish.optional(),
+  stdin_open: boolish.optional(),
+  logging: logging.optional(),
+  platform: str.optional(),
+};
+export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS);
 
 export type ParsedContainer = z.output<typeof containerSchema>;
+
+/**
+ * The fields of an entry that are valid on their own, so cross-entry rules can still check an
+ * entry whose full validation failed (every error in the file is reported at once).
+ */
+export function validFields<S extends z.ZodRawShape>(shape: S, raw: unknown): { fields: Partial<z.output<z.ZodObject<S>>>; invalid: Set<string> } {
+  const fields: Record<string, unknown> = {};
+  const invalid = new Set<string>();
+  if (kindOf(raw) === 'object') {
+    for (const [key, schema] of Object.entries(shape)) {
+      const v = (raw as Record<string, unknown>)[key];
+      if (!Object.hasOwn(raw as object, key) || v === null) continue;
+      const r = (schema as z.ZodType).safeParse(v);
+      if (r.success) fields[key] = r.data;
+      else invalid.add(key);
+    }
+  }
+  return { fields: fields as Partial<z.output<z.ZodObject<S>>>, invalid };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Volume containers, volumes, networks, registries, top level.
 
-export const volumeContainerSchema = strict(
-  {
-    image: str.min(1, 'image must not be empty'),
-    paths: strOrList.optional(),
-    command: command.optional(),
-    labels: labels.optional(),
-    container_name: str.optional(),
-    pull_policy: pullPolicy.optional(),
-  },
-  {
+export const volumeContainerShape = {
+  image: str.min(1, 'image must not be empty'),
+  paths: strOrList.optional(),
+  command: command.optional(),
+  labels: labels.optional(),
+  container_name: str.optional(),
+  pull_policy: pullPolicy.optional(),
+};
+export const volumeContainerSchema = strict(volumeContainerShape, {
     volumes: 'a volume container declares its data directories under `paths`',
     environment: 'a volume container is never started',
     ports: 'a volume container is never started',
     depends_on: 'a volume container is created first and depends on nothing',
     restart: 'a volume container is never started',
     healthcheck: 'a volume container is never started',
-  },
-);
+});
 export type ParsedVolumeContainer = z.output<typeof volumeContainerSchema>;
 
 const driverOpts = z.record(z.string(), scalarStr);

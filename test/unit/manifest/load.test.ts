@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic, loadManifestText } from '../../../src/manifest/load.js';
+import { UNSUPPORTED_COMPOSE_KEYS } from '../../../src/manifest/schema.js';
+import { FILE, loadErrors, loadOk } from './helpers.js';
+
+describe('formatDiagnostic', () => {
+  it('prints FILE:LINE:COL: message', () => {
+    expect(formatDiagnostic({ file: 'dom0.yaml', line: 3, col: 7, message: 'boom' })).toBe('dom0.yaml:3:7: boom');
+  });
+});
+
+describe('environment', () => {
+  const yaml = 'services:\n  web:\n    image: nginx:${TAG}\n    environment: [FROM_DOTENV, BOTH]\n';
+
+  it('reads .env beside the manifest; the process environment wins', () => {
+    const { manifest } = loadOk(yaml, {
+      env: { BOTH: 'process' },
+      files: { '/srv/dom0/.env': '# defaults\nTAG=1.27\nFROM_DOTENV=dot\nBOTH=dotenv\n' },
+    });
+    expect(manifest.services[0]).toMatchObject({ image: 'nginx:1.27', environment: { BOTH: 'process', FROM_DOTENV: 'dot' } });
+  });
+
+  it('warns once per unset variable and substitutes an empty string', () => {
+    const { manifest, warnings } = loadOk('services:\n  web:\n    image: nginx${TAG}\n    command: [echo, $TAG, $OTHER]\n');
+    expect(manifest.services[0]!.image).toBe('nginx');
+    expect(warnings.map(formatDiagnostic)).toEqual([
+      `${FILE}:3:12: warning: variable TAG is not set; using an empty string`,
+      `${FILE}:4:27: warning: variable OTHER is not set; using an empty string`,
+    ]);
+  });
+
+  it('interpolates before validating types', () => {
+    const { manifest } = loadOk('services:\n  web:\n    image: x\n    ports: ["${PORT}:80"]\n    privileged: ${PRIV}\n    healthcheck: {retries: "${R}"}\n', {
+      env: { PORT: '8080', PRIV: 'true', R: '3' },
+    });
+    expect(manifest.services[0]).toMatchObject({ ports: [{ hostPort: '8080', containerPort: 80 }], privileged: true, healthcheck: { test: [], retries: 3 } });
+  });
+
+  it('reports ${VAR:?msg} at the value', () => {
+    expect(loadErrors('services:\n  web:\n    image: ${IMAGE:?choose an image}\n')).toEqual([
+      `${FILE}:3:12: required variable IMAGE is missing a value: choose an image`,
+    ]);
+  });
+
+  it('points .env syntax errors at the .env file', () => {
+    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'OK=1\n=broken\n' } })).toEqual(['/srv/dom0/.env:2:1: invalid variable name ""']);
+  });
+});
+
+describe('diagnostics', () => {
+  it('reports every error at once, sorted by line then column', () => {
+    const errs = loadErrors(
+      [
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    depends_on: [db, cache]',
+        '    ports: ["x"]',
+        '    restart: sometimes',
+        '  db:',
+        '    imag: postgres',
+      ].join('\n'),
+    );
+    expect(errs).toEqual([
+      `${FILE}:4:22: \`web\` depends on \`cache\`, which is not declared`,
+      `${FILE}:5:13: invalid port "x": container port "x" is not a port or a range like 8000-8010`,
+      `${FILE}:6:14: invalid restart policy "sometimes": expected no, always, unless-stopped or on-failure[:N]`,
+      `${FILE}:7:3: missing required key \`image\``,
+      `${FILE}:8:5: unknown key \`imag\` (did you mean \`image\`?)`,
+    ]);
+  });
+
+  it('ignores x-* keys at every level and supports anchors and merge keys', () => {
+    const { manifest } = loadOk(`
+x-base: &base
+  image: busybox
+  labels: {team: core}
+services:
+  x-not-an-entry: {anything: goes}
+  web:
+    <<: *base
+    x-note: ignored
+    healthcheck: {test: ["CMD", "true"], x-why: ignored}
+`);
+    expect(manifest.services).toHaveLength(1);
+    expect(manifest.services[0]).toMatchObject({ image: 'busybox', labels: { team: 'core' } });
+  });
+
+  it('says why an unsupported Compose key is rejected, and exports the list', () => {
+    expect(loadErrors('services:\n  web:\n    image: x\n    extends: base\n')[0]).toContain('`extends` is not supported by dom0: use YAML anchors');
+    expect(UNSUPPORTED_COMPOSE_KEYS).toEqual(expect.arrayContaining(['build', 'deploy', 'profiles', 'secrets', 'configs', 'extends', 'scale', 'develop']));
+    expect([...UNSUPPORTED_COMPOSE_KEYS].sort()).toEqual(UNSUPPORTED_COMPOSE_KEYS);
+  });
+
+  it('rejects service_healthy on a service whose healthcheck is disabled', () => {
+    const errs = loadErrors('services:\n  db: {image: x, healthcheck: {disable: true}}\n  web:\n    image: y\n    depends_on: {db: {condition: service_healthy}}\n');
+    expect(errs.join('\n')).toContain('healthcheck disabled');
+  });
+
+  it('resolves volumes_from container:NAME through container names', () => {
+    const { manifest } = loadOk('volume_containers:\n  data: {image: x, container_name: my-data}\nservices:\n  web: {image: y, volumes_from: ["container:my-data:ro"]}\n');
+    expect(manifest.services[0]!.volumesFrom).toEqual([{ name: 'data', readOnly: true }]);
+  });
+
+  it('decodes a UTF-8 Buffer with a BOM', () => {
+    const r = loadManifestText(Buffer.from('\uFEFFservices:\n  web: {image: caf\u00e9}\n'), FILE, { env: {}, readFile: () => undefined });
+    expect(r.ok && r.manifest.services[0]!.image).toBe('caf\u00e9');
+  });
+});
