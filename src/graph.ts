@@ -42,46 +42,38 @@ function canonicalCycleKey(cycle: string[]): string {
 
 /**
  * Layers of the DAG, dependencies first: level 0 has no dependencies, level k depends only on
- * levels < k. Throws on a cycle (validation reports cycles before this is ever reached).
+ * levels < k. Iterative (Kahn), so deep chains cannot overflow the stack. Throws on a cycle
+ * (validation reports cycles before this is ever reached).
  */
 export function topoLevels(nodes: readonly string[], edges: Edges): string[][] {
-  const level = new Map<string, number>();
-  const visiting = new Set<string>();
-  const depth = (n: string): number => {
-    const known = level.get(n);
-    if (known !== undefined) return known;
-    if (visiting.has(n)) throw new Error(`dependency cycle through ${n}`);
-    visiting.add(n);
-    let l = 0;
-    for (const d of edges.get(n) ?? []) if (nodes.includes(d)) l = Math.max(l, depth(d) + 1);
-    visiting.delete(n);
-    level.set(n, l);
-    return l;
-  };
-  const levels: string[][] = [];
-  for (const n of [...nodes].sort()) {
-    const l = depth(n);
-    (levels[l] ??= []).push(n);
+  const known = new Set(nodes);
+  const pending = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const n of known) {
+    const deps = [...new Set(edges.get(n) ?? [])].filter((d) => known.has(d));
+    pending.set(n, deps.length);
+    for (const d of deps) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(n);
   }
-  return levels.map((l) => l ?? []);
-}
-
-/** Everything that depends on `name`, directly or transitively. */
-export function dependentsOf(name: string, edges: Edges): Set<string> {
-  const out = new Set<string>();
-  let frontier = [name];
-  while (frontier.length > 0) {
+  const levels: string[][] = [];
+  let current = [...known].filter((n) => pending.get(n) === 0).sort();
+  let placed = 0;
+  while (current.length > 0) {
+    levels.push(current);
+    placed += current.length;
     const next: string[] = [];
-    for (const [n, deps] of edges) {
-      if (out.has(n)) continue;
-      if (deps.some((d) => frontier.includes(d))) {
-        out.add(n);
-        next.push(n);
+    for (const n of current) {
+      for (const m of dependents.get(n) ?? []) {
+        const left = pending.get(m)! - 1;
+        pending.set(m, left);
+        if (left === 0) next.push(m);
       }
     }
-    frontier = next;
+    current = next.sort();
   }
-  return out;
+  if (placed < known.size) {
+    throw new Error(`dependency cycle among: ${[...known].filter((n) => pending.get(n)! > 0).sort().join(', ')}`);
+  }
+  return levels;
 }
 
 export function formatCycle(cycle: readonly string[]): string {

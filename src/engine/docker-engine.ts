@@ -19,6 +19,7 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { EngineError, type EngineErrorKind } from './errors.js';
+import { registryAuthHeader } from '../registry/credentials.js';
 
 export interface DockerEngineOptions {
   /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: $DOCKER_HOST, else /var/run/docker.sock. */
@@ -169,11 +170,30 @@ export class DockerEngine implements Engine {
 
   async pullImage(ref: string, opts: PullOptions = {}): Promise<void> {
     await this.call('pullImage', async () => {
-      const stream = (await this.docker.pull(ref, {
-        authconfig: opts.auth,
-        abortSignal: opts.signal,
-      } as object)) as Readable;
-      await followPull(ref, stream, opts);
+      // One controller aborts the request on stall or on the caller's signal; the stall clock runs
+      // from the request on, so a registry that never answers is caught as well as a frozen stream.
+      const abort = new AbortController();
+      const watch = new StallWatch(ref, opts.stallTimeoutMs ?? 0, abort);
+      const onCallerAbort = () => abort.abort();
+      if (opts.signal?.aborted) abort.abort();
+      opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+      try {
+        watch.arm();
+        let stream: Readable;
+        try {
+          stream = (await this.docker.pull(ref, {
+            // The header is computed (and registered as a secret) by registry/credentials.ts.
+            authconfig: opts.auth ? { base64: registryAuthHeader(opts.auth) } : undefined,
+            abortSignal: abort.signal,
+          } as object)) as Readable;
+        } catch (e) {
+          throw watch.error ?? e;
+        }
+        await followPull(ref, stream, opts, watch);
+      } finally {
+        watch.clear();
+        opts.signal?.removeEventListener('abort', onCallerAbort);
+      }
     });
   }
 
@@ -352,29 +372,53 @@ function demux(buf: Buffer): string {
   return Buffer.concat(out).toString('utf8');
 }
 
+/** Aborts a pull that makes no progress for `timeoutMs` (0 = never); `error` says it did. */
+class StallWatch {
+  private timer: NodeJS.Timeout | undefined;
+  error: EngineError | undefined;
+  onStall: ((e: EngineError) => void) | undefined;
+
+  constructor(
+    private readonly ref: string,
+    private readonly timeoutMs: number,
+    private readonly abort: AbortController,
+  ) {}
+
+  arm(): void {
+    if (!this.timeoutMs || this.error) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.error = new EngineError('stalled', `pull of ${this.ref} stalled: no progress for ${formatSeconds(this.timeoutMs)}`);
+      this.abort.abort();
+      this.onStall?.(this.error);
+    }, this.timeoutMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
 /** Reads a pull's progress stream to its end; an `error` inside the stream is an error. */
-function followPull(ref: string, stream: Readable, opts: PullOptions): Promise<void> {
+function followPull(ref: string, stream: Readable, opts: PullOptions, watch: StallWatch): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let buf = '';
     let failed = false;
-    let stallTimer: NodeJS.Timeout | undefined;
-    const armStall = () => {
-      if (!opts.stallTimeoutMs) return;
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => {
-        fail(new EngineError('stalled', `pull of ${ref} stalled: no progress for ${Math.round(opts.stallTimeoutMs! / 1000)}s`));
-        stream.destroy();
-      }, opts.stallTimeoutMs);
-    };
     const fail = (e: unknown) => {
       if (failed) return;
       failed = true;
-      clearTimeout(stallTimer);
+      watch.clear();
+      stream.destroy();
       reject(e);
     };
-    armStall();
+    watch.onStall = fail;
+    watch.arm();
     stream.on('data', (chunk: Buffer) => {
-      armStall();
+      watch.arm();
       buf += chunk.toString('utf8');
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -400,10 +444,17 @@ function followPull(ref: string, stream: Readable, opts: PullOptions): Promise<v
         });
       }
     });
-    stream.on('error', (e) => fail(normalizeError(e, ref)));
+    stream.on('error', (e) => fail(watch.error ?? normalizeError(e, ref)));
+    stream.on('close', () => {
+      // Closed without an end: the engine went away mid-pull (or we aborted it).
+      if (!failed) setImmediate(() => fail(watch.error ?? new EngineError('unreachable', `pull of ${ref}: the connection to the Docker engine closed before the pull finished`)));
+    });
     stream.on('end', () => {
-      clearTimeout(stallTimer);
-      if (!failed) resolve();
+      watch.clear();
+      if (!failed) {
+        failed = true;
+        resolve();
+      }
     });
   });
 }
@@ -411,10 +462,10 @@ function followPull(ref: string, stream: Readable, opts: PullOptions): Promise<v
 function pullStreamError(ref: string, message: string): EngineError {
   const m = message.toLowerCase();
   let kind: EngineErrorKind = 'other';
-  if (/unauthorized|authentication required|denied|401|403/.test(m)) kind = 'auth';
-  else if (/not found|manifest unknown|404/.test(m)) kind = 'not-found';
+  if (/unauthori[sz]ed|authentication required|no basic auth credentials|denied|\b401\b|\b403\b/.test(m)) kind = 'auth';
+  else if (/not found|manifest unknown|name unknown|\b404\b/.test(m)) kind = 'not-found';
   else if (/timeout|timed out/.test(m)) kind = 'timeout';
-  else if (/connection refused|connection reset|eof|no such host|i\/o|50\d|server error|toomanyrequests|unavailable/.test(m)) kind = 'server';
+  else if (/connection refused|connection reset|broken pipe|eof|no such host|i\/o|\b50\d\b|server error|toomanyrequests|unavailable|bad gateway/.test(m)) kind = 'server';
   return new EngineError(kind, `pull of ${ref} failed: ${message}`);
 }
 
@@ -435,8 +486,11 @@ export function normalizeError(e: unknown, where: string): EngineError {
   }
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return new EngineError('timeout', `the Docker engine at ${where} timed out`);
   if ((err as { name?: string })?.name === 'AbortError') return new EngineError('other', 'aborted');
+  // For streaming calls (pulls) the modem puts the engine's message only in `message`, after an
+  // "(HTTP code 500) server error - " prefix; `reason` is then just "server error".
+  const httpCause = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(err?.message ?? '')?.[1]?.trim();
   const serverMsg =
-    typeof err?.json === 'string' ? err.json : err?.json?.message ?? err?.reason ?? err?.message ?? String(e);
+    typeof err?.json === 'string' ? err.json : err?.json?.message ?? (httpCause || undefined) ?? err?.reason ?? err?.message ?? String(e);
   const status = err?.statusCode;
   const kind: EngineErrorKind =
     status === 404
@@ -448,9 +502,9 @@ export function normalizeError(e: unknown, where: string): EngineError {
           : status === 400
             ? 'invalid'
             : status !== undefined && status >= 500
-              ? /unauthorized|authentication required|denied/i.test(serverMsg)
+              ? /unauthori[sz]ed|authentication required|no basic auth credentials|denied/i.test(serverMsg)
                 ? 'auth'
-                : /not found|manifest unknown/i.test(serverMsg)
+                : /not found|manifest unknown|name unknown/i.test(serverMsg)
                   ? 'not-found'
                   : 'server'
               : 'other';

@@ -157,6 +157,12 @@ class Runner {
     const spec = this.specs.get(name)!;
     const deps = spec.kind === 'volume' ? [] : spec.dependsOn;
 
+    if (a.action === 'blocked') {
+      // A replacement dom0 left beside a blocked container is still dom0's to clean up.
+      for (const id of a.cleanupIds) await this.engine.removeContainer(id, { force: true, volumes: false }).catch(() => undefined);
+      return this.outcome(a, 'blocked', 0, a.reasons.join('; '));
+    }
+
     const depOutcomes = await Promise.all(deps.map(async (d) => [d, await this.taskOf(d.name)] as const));
     for (const [d, o] of depOutcomes) {
       if (d.required && (o.status === 'failed' || o.status === 'skipped' || (o.status === 'blocked' && !o.containerId))) {
@@ -164,7 +170,7 @@ class Runner {
       }
     }
     const pullError = this.pullFailures.get(spec.image);
-    if (pullError && a.action !== 'keep' && a.action !== 'done' && a.action !== 'blocked') {
+    if (pullError && a.action !== 'keep' && a.action !== 'done') {
       return this.outcome(a, 'failed', 0, pullError);
     }
     const waited = await Promise.allSettled(deps.map((d) => this.waitFor(d)));
@@ -172,7 +178,6 @@ class Runner {
       const d = deps[i]!;
       if (r.status === 'rejected' && d.required) return this.skip(a, `dependency ${d.name}: ${(r.reason as Error).message}`);
     }
-    if (a.action === 'blocked') return this.outcome(a, 'blocked', 0, a.reasons.join('; '));
     return this.timed(a, () => this.perform(a, spec as EntrySpec));
   }
 

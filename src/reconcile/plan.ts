@@ -222,11 +222,11 @@ function restartDependents(manifest: Manifest, actions: Map<string, Action>): vo
     const bound = boundTo(spec);
     const because = [...bound].filter((d) => {
       const da = actions.get(d);
-      return da?.action === 'recreate' || da?.action === 'restart';
+      return da?.action === 'recreate' || da?.action === 'restart' || da?.action === 'create';
     });
     if (because.length > 0) {
       a.action = 'restart';
-      a.reasons.push(...because.map((d) => `restarts after ${d} is ${actions.get(d)!.action === 'restart' ? 'restarted' : 'recreated'}`));
+      a.reasons.push(...because.map((d) => `restarts after ${d} is ${{ restart: 'restarted', create: 'created', recreate: 'recreated' }[actions.get(d)!.action as 'restart']}`));
     }
   }
 }
