@@ -48,7 +48,8 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
   const tmpfs: Record<string, string> = {};
   for (const m of spec.volumes) {
     if (m.type === 'bind') {
-      binds.push(`${m.source}:${m.target}${m.readOnly ? ':ro' : ''}${m.bindPropagation ? `,${m.bindPropagation}` : ''}`);
+      const opts = [m.readOnly ? 'ro' : '', m.bindPropagation ?? ''].filter(Boolean);
+      binds.push(`${m.source}:${m.target}${opts.length ? `:${opts.join(',')}` : ''}`);
     } else if (m.type === 'volume') {
       mounts.push({
         Type: 'volume',
@@ -60,6 +61,7 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
     } else if (m.type === 'anonymous') {
       const keep = kept.get(m.target);
       if (keep) mounts.push({ Type: 'volume', Source: keep, Target: m.target, ReadOnly: m.readOnly });
+      else if (m.readOnly) mounts.push({ Type: 'volume', Target: m.target, ReadOnly: true }); // `Volumes` has no read-only form
       else anonymous[m.target] = {};
     } else {
       tmpfs[m.target] = [m.sizeBytes ? `size=${m.sizeBytes}` : '', m.mode !== undefined ? `mode=${m.mode.toString(8)}` : '']
@@ -153,13 +155,15 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
       ShmSize: spec.shmSizeBytes,
       Sysctls: Object.keys(spec.sysctls).length ? spec.sysctls : undefined,
       Ulimits: Object.entries(spec.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })),
-      LogConfig: spec.logging ? { Type: spec.logging.driver ?? 'json-file', Config: spec.logging.options } : undefined,
+      LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
     },
     NetworkingConfig: first
       ? {
           EndpointsConfig: {
             [first.network]: {
               Aliases: first.aliases,
+              // On a user-defined network the engine takes links from the endpoint, not HostConfig.
+              Links: links.length ? links : undefined,
               IPAMConfig: first.ipv4Address || first.ipv6Address ? { IPv4Address: first.ipv4Address, IPv6Address: first.ipv6Address } : undefined,
             },
           },

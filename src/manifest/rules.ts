@@ -40,8 +40,15 @@ export function checkRules(model: Model, manifest: Manifest, report: Reporter): 
     }
   }
 
+  const fleetNet = manifest.networks.default;
+  if (fleetNet && !fleetNet.external && BUILTIN_NETWORKS.has(fleetNet.name)) {
+    report(['name'], `fleet name \`${fleetNet.name}\` is also the name of Docker's built-in \`${fleetNet.name}\` network, which the fleet network would collide with; choose another name`);
+  }
+
   checkCycles(manifest, report);
 }
+
+const BUILTIN_NETWORKS = new Set(['host', 'bridge', 'none', 'default']);
 
 function checkContainerNames(model: Model, report: Reporter): void {
   const taken = new Map<string, Entry>();

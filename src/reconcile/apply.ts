@@ -13,6 +13,8 @@ import { pullImages } from './pull.js';
 import { Readiness } from './readiness.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+/** How often a job with `restart: on-failure` (no count) is run again within one apply. */
+export const JOB_DEFAULT_RETRIES = 3;
 
 export interface ApplyOptions {
   concurrency?: number;
@@ -186,6 +188,7 @@ class Runner {
     if (!spec || spec.kind === 'volume') return;
     await this.readiness.wait({
       entry: d.name,
+      kind: spec.kind,
       containerName: spec.containerName,
       condition: d.condition,
       timeoutMs: d.timeoutMs ?? this.opts.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
@@ -251,13 +254,32 @@ class Runner {
           throw new Error(`unexpected action ${a.action} for ${a.name}`);
       }
     });
-    if (spec.kind === 'job' && (a.action === 'run' || a.action === 'keep')) {
-      await this.readiness.wait({
-        entry: a.name,
-        containerName: a.containerName,
-        condition: 'service_completed_successfully',
-        timeoutMs: this.jobTimeout(a.name),
-      });
+    const stillRunning = a.action === 'keep' && this.observed.containers.some((c) => c.id === a.containerId && c.state === 'running');
+    if (spec.kind === 'job' && (a.action === 'run' || stillRunning)) {
+      await this.awaitJob(a, spec);
+    }
+  }
+
+  /** Waits for a job to exit 0; `restart: on-failure[:N]` runs it again (N, or 3, times) with backoff. */
+  private async awaitJob(a: Action, spec: ContainerSpec): Promise<void> {
+    const retries = spec.restart.name === 'on-failure' ? (spec.restart.maxRetries ?? JOB_DEFAULT_RETRIES) : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.readiness.wait({
+          entry: a.name,
+          kind: 'job',
+          containerName: a.containerName,
+          condition: 'service_completed_successfully',
+          timeoutMs: this.jobTimeout(a.name),
+        });
+        return;
+      } catch (e) {
+        if (attempt >= retries || !/exited with code/.test((e as Error).message)) throw e;
+        const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
+        this.log.warn({ event: 'job-retry', entry: a.name, attempt: attempt + 1, of: retries, delayMs }, `${a.name} failed; running it again (on-failure)`);
+        await new Promise((r) => setTimeout(r, delayMs));
+        await this.limit(() => this.engine.startContainer(a.containerId!));
+      }
     }
   }
 

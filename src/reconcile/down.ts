@@ -53,7 +53,13 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
     else kept.push(c.name);
   }
   if (opts.volumes) {
-    for (const v of Object.values(manifest.volumes)) if (!v.external) await engine.removeVolume(v.name);
+    for (const v of Object.values(manifest.volumes)) {
+      if (v.external) continue;
+      // Only volumes dom0 created for this fleet: a same-named volume made by hand is not ours.
+      const info = await engine.inspectVolume(v.name);
+      if (info?.labels[LABEL.fleet] === fleet) await engine.removeVolume(v.name);
+      else if (info) kept.push(`volume ${v.name} (not created by dom0)`);
+    }
   }
   for (const n of await engine.listNetworks()) {
     if (n.labels[LABEL.fleet] === fleet) await engine.removeNetwork(n.id).catch(() => undefined);

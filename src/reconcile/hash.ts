@@ -7,12 +7,16 @@ import type { EntrySpec } from '../manifest/types.js';
 
 export const HASH_SCHEME = 1;
 
-/** Fields that never force a recreate: ordering, provenance and pull behaviour. */
-const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy']);
+/**
+ * Fields that never force a recreate: ordering, provenance, pull behaviour, and the container's
+ * name (identity, not config: a renamed entry is handled by plan, and a volume container renamed
+ * by hand with `docker rename` still matches).
+ */
+const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy', 'containerName']);
 
 export type Canonical = null | boolean | number | string | Canonical[] | { [k: string]: Canonical };
 
-/** Drops defaults and x-* keys, sorts object keys; arrays keep their order. */
+/** Drops defaults, sorts object keys; arrays keep their order. */
 export function canonicalize(value: unknown): Canonical | undefined {
   if (value === undefined || value === null || value === false) return undefined;
   if (typeof value === 'number' || typeof value === 'string' || value === true) return value;
@@ -23,7 +27,6 @@ export function canonicalize(value: unknown): Canonical | undefined {
   if (typeof value === 'object') {
     const out: { [k: string]: Canonical } = {};
     for (const k of Object.keys(value as object).sort()) {
-      if (k.startsWith('x-')) continue;
       const v = canonicalize((value as Record<string, unknown>)[k]);
       if (v !== undefined) out[k] = v;
     }
@@ -35,8 +38,10 @@ export function canonicalize(value: unknown): Canonical | undefined {
 /** The part of an entry that the hash covers, with the image resolved to its local ID. */
 export function hashedSpec(spec: EntrySpec, imageId: string | undefined): { [k: string]: Canonical } {
   const picked: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec)) if (!NOT_HASHED.has(k)) picked[k] = v;
-  picked.imageId = imageId ?? `missing:${spec.image}`;
+  for (const [k, v] of Object.entries(spec)) if (!NOT_HASHED.has(k) && !k.startsWith('x-')) picked[k] = v;
+  // A volume container's image only seeds its volumes once: a newer pull of the same tag
+  // changes nothing about it, so its hash follows the reference, not the image ID.
+  if (spec.kind !== 'volume') picked.imageId = imageId ?? `missing:${spec.image}`;
   return (canonicalize(picked) as { [k: string]: Canonical } | undefined) ?? {};
 }
 

@@ -59,6 +59,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     c.owner?.fleet === fleet && c.owner.kind === e.kind && c.owner.name === e.name;
 
   const actions = new Map<string, Action>();
+  const claimed = new Set<string>();
   for (const e of all) {
     const spec = hashedSpec(e, observed.imageIds[e.image]);
     const hash = hashCanonical(spec);
@@ -82,6 +83,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     }
     const replacement = byName.get(replacementName(e.containerName))?.find((c) => mine(c, e));
     if (replacement) {
+      claimed.add(replacement.id);
       if (current) {
         base.cleanupIds.push(replacement.id);
         base.reasons.push(`removes ${replacement.name}, left by an interrupted recreate`);
@@ -91,24 +93,36 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
         current = replacement;
       }
     }
-    actions.set(e.name, decide(e, base, current, observed, opts, mine));
+    // The entry's container under another name: its container_name changed.
+    const renamedFrom = current
+      ? undefined
+      : observed.containers.find((c) => mine(c, e) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
+    if (renamedFrom) current = renamedFrom;
+    if (current) claimed.add(current.id);
+    const a = decide(e, base, current, observed, opts, mine);
+    if (renamedFrom) movedContainer(a, renamedFrom.name);
+    actions.set(e.name, a);
   }
 
   restartDependents(manifest, actions);
 
-  // Orphans: containers this fleet owns whose entry left the manifest.
+  // Orphans: containers this fleet owns that no entry claims (entry gone, or a stray duplicate).
   const orphans: Action[] = [];
   const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
   for (const c of observed.containers) {
-    if (c.owner?.fleet !== fleet || desired.has(`${c.owner.kind}/${c.owner.name}`) || isProtected(c)) continue;
+    if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
     const volume = c.owner.kind === 'volume';
+    const gone = !desired.has(`${c.owner.kind}/${c.owner.name}`);
     orphans.push({
       name: c.owner.name,
       kind: c.owner.kind,
       action: volume ? 'keep' : 'remove',
-      reasons: volume
-        ? ['no longer in the manifest; volume containers are never removed by dom0 (remove it by hand if its data is not needed)']
-        : ['no longer in the manifest (its volumes are kept)'],
+      reasons: [
+        gone ? 'no longer in the manifest' : `a second container for ${c.owner.kind} ${c.owner.name}, not the one in use`,
+        volume
+          ? 'volume containers are never removed by dom0 (remove it by hand if its data is not needed)'
+          : 'removed; its volumes are kept',
+      ],
       containerName: c.name,
       containerId: c.id,
       cleanupIds: [],
@@ -118,6 +132,24 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
 
   return { fleet, actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans] };
+}
+
+/** The entry's container exists under an old container_name: move it (a volume container only by hand). */
+function movedContainer(a: Action, oldName: string): void {
+  const change = `container_name: "${oldName}" → "${a.containerName}"`;
+  if (a.action === 'blocked' || a.action === 'create' || a.action === 'run' && !a.containerId) return;
+  if (a.kind === 'volume') {
+    a.action = 'blocked';
+    a.reasons.push(
+      `${change}: dom0 never recreates a volume container; keep its data by renaming it yourself: docker rename ${oldName} ${a.containerName}`,
+    );
+    return;
+  }
+  if (!a.replace) {
+    a.action = a.kind === 'job' ? 'run' : 'recreate';
+    a.replace = true;
+  }
+  a.reasons.unshift(change);
 }
 
 /** Entry names in the order apply works through them: volume containers, then the DAG by levels. */
@@ -143,6 +175,14 @@ function decide(
     return a;
   }
   if (!mine(current, e)) {
+    if (current.owner?.kind === 'volume') {
+      a.action = 'blocked';
+      a.reasons.push(
+        `container "${current.name}" is volume container "${current.owner.name}" of fleet "${current.owner.fleet}": ` +
+          'dom0 never replaces a volume container, not even with --adopt; give this entry another container_name',
+      );
+      return a;
+    }
     if (!opts.adopt) {
       const who = current.owner
         ? `belongs to fleet "${current.owner.fleet}" (${current.owner.kind} "${current.owner.name}")`
@@ -193,6 +233,9 @@ function decide(
     } else if (current.state === 'running' || current.state === 'restarting') {
       a.action = 'keep';
       a.reasons.push('running; apply waits for it to finish');
+    } else if (current.state !== 'created' && opts.startStopped === false) {
+      a.action = 'keep';
+      a.reasons.push(`last run exited ${current.exitCode ?? '?'}; runs again at the next apply`);
     } else {
       a.action = 'run';
       a.reasons.push(
@@ -258,9 +301,11 @@ export function diffSpecs(before: { [k: string]: Canonical }, after: { [k: strin
       return;
     }
     const isObj = (v: unknown): v is { [k: string]: Canonical } => typeof v === 'object' && v !== null && !Array.isArray(v);
-    if (isObj(a) && isObj(b)) {
-      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-        walk(path ? `${path}.${k}` : k, a[k], b[k], secret || (path === 'environment' && looksSecret(k)));
+    if ((isObj(a) || a === undefined) && (isObj(b) || b === undefined)) {
+      const x = a ?? {};
+      const y = b ?? {};
+      for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+        walk(path ? `${path}.${k}` : k, x[k], y[k], secret || (path === 'environment' && looksSecret(k)));
       }
       return;
     }

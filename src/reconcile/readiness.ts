@@ -9,6 +9,8 @@ export class WaitError extends Error {
 export interface WaitTarget {
   /** Entry key, for messages. */
   entry: string;
+  /** A job that has started and finished also counts as started. */
+  kind?: 'service' | 'job';
   containerName: string;
   condition: DependsCondition;
   timeoutMs: number;
@@ -17,11 +19,12 @@ export interface WaitTarget {
 type Verdict = { done: true } | { failed: string } | undefined;
 
 /** Decides a condition from a container's current state; undefined = not yet. */
-export function judge(condition: DependsCondition, c: ContainerDetails): Verdict {
+export function judge(condition: DependsCondition, c: ContainerDetails, kind: 'service' | 'job' = 'service'): Verdict {
   const exited = c.state === 'exited' || c.state === 'dead';
   switch (condition) {
     case 'service_started':
       if (c.state === 'running') return { done: true };
+      if (kind === 'job' && exited && c.startedAt) return { done: true };
       if (exited) return { failed: `exited with code ${c.exitCode ?? '?'}` };
       return undefined;
     case 'service_healthy':
@@ -85,7 +88,7 @@ export class Readiness {
               return;
             }
             last = c;
-            const v = judge(t.condition, c);
+            const v = judge(t.condition, c, t.kind);
             if (v && 'done' in v) finish(() => resolve(c));
             else if (v) {
               const failure = v.failed;

@@ -51,7 +51,7 @@ export class PullError extends Error {
 /** The engine's own words, without the HTTP plumbing dockerode prepends, scrubbed. */
 export function engineDetail(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return scrub(m.replace(/^\(HTTP code \d+\) [^-]*- /, '').replace(/^pull of \S+ failed: /, '').trim());
+  return scrub(m.replace(/^\(HTTP code \d+\) [^-]*- /, '').replace(/^pull of \S+?(?: failed)?:? /, '').trim());
 }
 
 /** The message for a permanent failure: what is wrong and what to do about it. */

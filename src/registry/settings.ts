@@ -7,18 +7,24 @@
 //   DOM0_PULL_BACKOFF_MAX        cap of one delay (default 30s)
 //   DOM0_PULL_STALL_TIMEOUT      abort and retry a pull with no progress for this long (default 60s; 0 = never)
 //   DOM0_PULL_PROGRESS_INTERVAL  at most one pull-progress line per image this often (default 5s)
+//   DOM0_PULL_BACKGROUND_BACKOFF      `dom0 up`: first delay of background re-pulls after a failed pull (default 5s)
+//   DOM0_PULL_BACKGROUND_BACKOFF_MAX  `dom0 up`: cap of that delay (default 5m)
 
 import { parseDuration } from '../manifest/durations.js';
 import { DEFAULT_RETRY, DEFAULT_STALL_TIMEOUT_MS, type RetryPolicy } from './retry.js';
 
 export const DEFAULT_PULL_CONCURRENCY = 4;
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
+export const DEFAULT_BACKGROUND_BASE_MS = 5000;
+export const DEFAULT_BACKGROUND_CAP_MS = 5 * 60_000;
 
 export interface PullSettings {
   concurrency: number;
   retry: RetryPolicy;
   stallTimeoutMs: number;
   progressIntervalMs: number;
+  /** `dom0 up`: background re-pulls of images that could not be pulled. */
+  background: { baseMs: number; capMs: number };
 }
 
 export interface PullSettingsOverrides {
@@ -26,6 +32,7 @@ export interface PullSettingsOverrides {
   retry?: Partial<RetryPolicy>;
   stallTimeoutMs?: number;
   progressIntervalMs?: number;
+  background?: Partial<PullSettings['background']>;
 }
 
 function durationEnv(env: NodeJS.ProcessEnv, name: string, problems: string[]): number | undefined {
@@ -59,7 +66,13 @@ export function pullSettings(overrides: PullSettingsOverrides = {}, env: NodeJS.
     },
     stallTimeoutMs: pick(overrides.stallTimeoutMs, durationEnv(env, 'DOM0_PULL_STALL_TIMEOUT', problems), DEFAULT_STALL_TIMEOUT_MS),
     progressIntervalMs: pick(overrides.progressIntervalMs, durationEnv(env, 'DOM0_PULL_PROGRESS_INTERVAL', problems), DEFAULT_PROGRESS_INTERVAL_MS),
+    background: {
+      baseMs: pick(overrides.background?.baseMs, durationEnv(env, 'DOM0_PULL_BACKGROUND_BACKOFF', problems), DEFAULT_BACKGROUND_BASE_MS),
+      capMs: pick(overrides.background?.capMs, durationEnv(env, 'DOM0_PULL_BACKGROUND_BACKOFF_MAX', problems), DEFAULT_BACKGROUND_CAP_MS),
+    },
   };
   if (settings.retry.capMs < settings.retry.baseMs) settings.retry.capMs = settings.retry.baseMs;
+  settings.background.baseMs = Math.max(100, settings.background.baseMs);
+  if (settings.background.capMs < settings.background.baseMs) settings.background.capMs = settings.background.baseMs;
   return { settings, problems };
 }

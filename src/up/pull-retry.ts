@@ -12,9 +12,7 @@ import { pullContext, type PullImagesOptions, type PullOutcome } from '../reconc
 import { PullError, pullOne } from '../registry/puller.js';
 import { parseImageRef } from '../registry/reference.js';
 import { backoffMs } from '../registry/retry.js';
-
-export const DEFAULT_BACKGROUND_BASE_MS = 5000;
-export const DEFAULT_BACKGROUND_CAP_MS = 5 * 60_000;
+import { pullSettings } from '../registry/settings.js';
 
 export interface PullRetryOptions {
   engine: Engine;
@@ -25,7 +23,7 @@ export interface PullRetryOptions {
   onNewImage: (refs: string[]) => void;
   /** Same options as apply's pulls (stateDir, env, stall timeout...). */
   pull?: PullImagesOptions;
-  /** First delay, doubling per failed round up to capMs, with jitter. */
+  /** First delay, doubling per failed round up to capMs, with jitter (default 5 s → 5 min, or DOM0_PULL_BACKGROUND_BACKOFF[_MAX]). */
   baseMs?: number;
   capMs?: number;
   random?: () => number;
@@ -44,8 +42,12 @@ interface Tracked {
 export class PullRetry {
   private readonly tracked = new Map<string, Tracked>();
   private stopped = false;
+  private readonly backoff: { baseMs: number; capMs: number };
 
-  constructor(private readonly o: PullRetryOptions) {}
+  constructor(private readonly o: PullRetryOptions) {
+    const { settings } = pullSettings({ ...o.pull, background: { baseMs: o.baseMs, capMs: o.capMs } }, o.pull?.env ?? process.env);
+    this.backoff = settings.background;
+  }
 
   /** Images being retried (as written in the manifest). */
   get pending(): string[] {
@@ -92,7 +94,7 @@ export class PullRetry {
   }
 
   private schedule(key: string, t: Tracked): void {
-    const delay = backoffMs(t.failures + 1, { baseMs: this.o.baseMs ?? DEFAULT_BACKGROUND_BASE_MS, capMs: this.o.capMs ?? DEFAULT_BACKGROUND_CAP_MS }, this.o.random);
+    const delay = backoffMs(t.failures + 1, this.backoff, this.o.random);
     t.timer = setTimeout(() => void this.attempt(key, t), delay);
     t.timer.unref?.();
   }

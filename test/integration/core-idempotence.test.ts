@@ -1,7 +1,7 @@
 // Re-applying an unchanged manifest plans only keep/done and touches nothing.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cleanupFleet, describeEngine, type ContainerInfo } from '../support/engine.js';
+import { describeEngine, type ContainerInfo } from '../support/engine.js';
 import {
   actionMap,
   applyJson,
@@ -11,6 +11,7 @@ import {
   planJson,
   renderFixture,
   statusJson,
+  cleanupFleetAndVolumes,
 } from './fixtures/core-helpers.js';
 
 const FLEET = 'dom0-core-idem';
@@ -35,7 +36,7 @@ describeEngine('core: idempotence', () => {
   let before: Record<string, ContainerInfo>;
 
   beforeAll(async () => {
-    await cleanupFleet(FLEET);
+    await cleanupFleetAndVolumes(FLEET);
     file = manifestFile(renderFixture('core-reference.yaml', { FLEET, P }));
     const first = await applyJson(file);
     expect(first.json.converged).toBe(true);
@@ -43,7 +44,7 @@ describeEngine('core: idempotence', () => {
     expect(Object.keys(before).sort()).toEqual([...ENTRIES].sort());
   });
   afterAll(async () => {
-    await cleanupFleet(FLEET);
+    await cleanupFleetAndVolumes(FLEET);
   });
 
   it('plans only keep (and done for the job) after the first apply', async () => {

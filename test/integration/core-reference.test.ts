@@ -3,7 +3,7 @@
 // checks one property of the result.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BUSYBOX, FLEET_LABEL, cleanupFleet, describeEngine, execIn, type ContainerInfo } from '../support/engine.js';
+import { BUSYBOX, FLEET_LABEL, describeEngine, execIn, type ContainerInfo } from '../support/engine.js';
 import {
   TOLERANCE_MS,
   applyJson,
@@ -16,6 +16,7 @@ import {
   volumeAt,
   type ApplyJson,
   type Ran,
+  cleanupFleetAndVolumes,
 } from './fixtures/core-helpers.js';
 
 const FLEET = 'dom0-core-ref';
@@ -28,13 +29,13 @@ describeEngine('core: reference fleet', () => {
   let fleet: Record<string, ContainerInfo>;
 
   beforeAll(async () => {
-    await cleanupFleet(FLEET);
+    await cleanupFleetAndVolumes(FLEET);
     file = manifestFile(renderFixture('core-reference.yaml', { FLEET, P }));
     applied = await applyJson(file);
     fleet = await fleetByName(FLEET);
   });
   afterAll(async () => {
-    await cleanupFleet(FLEET);
+    await cleanupFleetAndVolumes(FLEET);
   });
 
   it('apply exits 0, converges, and reports every entry ok', () => {

