@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { apply, type ApplyResult } from '../reconcile/apply.js';
 import { engine, type GlobalOptions, loadOrThrow, logger, manifestPath } from './context.js';
 import { NotConvergedError, UsageError } from './errors.js';
-import { table } from './format.js';
+import { out, table } from './format.js';
 
 export function parseConcurrency(v: string): number {
   const n = Number(v);
@@ -40,17 +40,19 @@ export function applyCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--adopt', "take over containers holding an entry's name that dom0 did not create (recreated, volumes kept)")
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
+    .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <seconds>', 'default wait timeout for a dependency, in seconds', (v) => Number(v) * 1000)
-    .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; timeout?: number }, cmd: Command) => {
+    .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const manifest = await loadOrThrow(manifestPath(g));
       const r = await apply(manifest, engine(), {
         adopt: o.adopt,
         concurrency: o.concurrency,
+        pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,
         log: logger(g),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(applyJson(r))}\n` : printApply(r));
+      out(o.json ? `${JSON.stringify(applyJson(r))}\n` : printApply(r));
       if (!r.converged) {
         const bad = r.outcomes.filter((x) => x.status !== 'ok').map((x) => `${x.name} ${x.status}`);
         throw new NotConvergedError(`did not converge: ${bad.join(', ')}`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { down } from '../reconcile/down.js';
 import { engine, type GlobalOptions, loadOrThrow, logger, manifestPath } from './context.js';
+import { out } from './format.js';
 
 export function downCommand(program: Command): void {
   program
@@ -11,6 +12,6 @@ export function downCommand(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const manifest = await loadOrThrow(manifestPath(g));
       const r = await down(manifest, engine(), { volumes: o.volumes, log: logger(g) });
-      process.stdout.write(`removed ${r.removed.length} containers${r.kept.length ? `; kept volume containers: ${r.kept.join(', ')}` : ''}\n`);
+      out(`removed ${r.removed.length} containers${r.kept.length ? `; kept volume containers: ${r.kept.join(', ')}` : ''}\n`);
     });
 }

@@ -3,6 +3,7 @@ import type { Manifest } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
 import { type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
 import { UsageError } from './errors.js';
+import { out } from './format.js';
 
 export function renderGraph(m: Manifest, format: 'mermaid' | 'dot'): string {
   const nodes = entries(m);
@@ -31,6 +32,6 @@ export function graphCommand(program: Command): void {
     .action(async (o: { format: string }, cmd: Command) => {
       if (o.format !== 'mermaid' && o.format !== 'dot') throw new UsageError(`--format must be mermaid or dot, not "${o.format}"`);
       const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
-      process.stdout.write(renderGraph(manifest, o.format));
+      out(renderGraph(manifest, o.format));
     });
 }

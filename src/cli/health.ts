@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
 import { NotConvergedError } from './errors.js';
+import { out } from './format.js';
 
 /** Fresh enough: the loop beats every 5 s. */
 const MAX_AGE_MS = 30_000;
@@ -15,6 +16,6 @@ export function healthCommand(program: Command): void {
       if (age === undefined || age > MAX_AGE_MS) {
         throw new NotConvergedError(age === undefined ? 'no heartbeat: dom0 up is not running' : `heartbeat is ${Math.round(age / 1000)}s old`);
       }
-      process.stdout.write(`alive (heartbeat ${Math.round(age / 1000)}s ago)\n`);
+      out(`alive (heartbeat ${Math.round(age / 1000)}s ago)\n`);
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { observe } from '../reconcile/observe.js';
 import { plan, type Plan } from '../reconcile/plan.js';
 import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
-import { table } from './format.js';
+import { out, table } from './format.js';
 
 export function planJson(p: Plan): object {
   return { fleet: p.fleet, actions: p.actions.map((a) => ({ name: a.name, kind: a.kind, action: a.action, reasons: a.reasons })) };
@@ -23,6 +23,6 @@ export function planCommand(program: Command): void {
       const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
       const eng = engine();
       const p = plan(manifest, await observe(eng, manifest), { adopt: o.adopt });
-      process.stdout.write(o.json ? `${JSON.stringify(planJson(p))}\n` : printPlan(p));
+      out(o.json ? `${JSON.stringify(planJson(p))}\n` : printPlan(p));
     });
 }

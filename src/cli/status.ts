@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { status } from '../reconcile/status.js';
 import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
-import { table } from './format.js';
+import { out, table } from './format.js';
 
 export function statusCommand(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function statusCommand(program: Command): void {
       const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
       const rows = await status(manifest, engine());
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ fleet: manifest.name, entries: rows })}\n`);
+        out(`${JSON.stringify({ fleet: manifest.name, entries: rows })}\n`);
         return;
       }
       const header = ['NAME', 'KIND', 'STATE', 'HEALTH', 'IMAGE', 'RESTART', 'SYNC'];
@@ -25,6 +25,6 @@ export function statusCommand(program: Command): void {
         r.restart ?? '-',
         r.sync,
       ]);
-      process.stdout.write(`${table([header, ...body])}\n`);
+      out(`${table([header, ...body])}\n`);
     });
 }

@@ -20,8 +20,9 @@ export function upCommand(program: Command): void {
     .option('--state-dir <dir>', 'where the last-good manifest and the heartbeat live (default $DOM0_STATE_DIR or /var/lib/dom0)')
     .option('--reconcile-interval <seconds>', 'periodic repair interval', seconds('--reconcile-interval'), 300_000)
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
+    .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <seconds>', 'default wait timeout for a dependency', seconds('--timeout'))
-    .action(async (o: { stateDir?: string; reconcileInterval: number; concurrency: number; timeout?: number }, cmd: Command) => {
+    .action(async (o: { stateDir?: string; reconcileInterval: number; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const loop = new UpLoop({
         file: manifestPath(g),
@@ -30,6 +31,7 @@ export function upCommand(program: Command): void {
         state: new StateDir(o.stateDir ?? stateDirFromEnv()),
         reconcileIntervalMs: o.reconcileInterval,
         concurrency: o.concurrency,
+        pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,
       });
       process.on('SIGHUP', () => loop.reload());

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatDiagnostic, loadManifest } from '../manifest/load.js';
 import { type GlobalOptions, manifestPath } from './context.js';
 import { ManifestError } from './errors.js';
+import { out } from './format.js';
 
 export function validateCommand(program: Command): void {
   program
@@ -12,6 +13,6 @@ export function validateCommand(program: Command): void {
       const r = await loadManifest(file);
       if (!r.ok) throw new ManifestError(r.diagnostics);
       for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
-      process.stdout.write(`${file}: valid (${r.manifest.volumeContainers.length} volume containers, ${r.manifest.jobs.length} jobs, ${r.manifest.services.length} services)\n`);
+      out(`${file}: valid (${r.manifest.volumeContainers.length} volume containers, ${r.manifest.jobs.length} jobs, ${r.manifest.services.length} services)\n`);
     });
 }

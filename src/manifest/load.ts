@@ -29,6 +29,7 @@ import {
 } from './schema.js';
 import { withSuggestionBudget } from './suggest.js';
 import type { Diagnostic, LoadResult, PullPolicy } from './types.js';
+import { registerSecret } from '../redact.js';
 
 export { formatDiagnostic } from './diagnostics.js';
 
@@ -157,6 +158,11 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
 
   if (errors.length > 0) {
     return { ok: false, diagnostics: sortDiagnostics(dedupeDiagnostics([...errors, ...warnings])) };
+  }
+  // From here on every log line and every output is scrubbed of the registry credentials.
+  for (const c of Object.values(manifest.registries)) {
+    registerSecret(c.password);
+    registerSecret(c.identityToken);
   }
   return { ok: true, manifest, warnings: sortDiagnostics(warnings) };
 }

@@ -9,7 +9,7 @@ import { entries } from '../manifest/types.js';
 import { LABEL, replacementName } from './labels.js';
 import { observe, type Observed } from './observe.js';
 import { type Action, type ActionType, plan, type Plan } from './plan.js';
-import { pullImages } from './pull.js';
+import { emptyPullOutcome, pullImages, type PullImagesOptions, type PullOutcome } from './pull.js';
 import { Readiness } from './readiness.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -27,6 +27,10 @@ export interface ApplyOptions {
   startStopped?: boolean;
   /** Container IDs never to act on (dom0's own). */
   protect?: ReadonlySet<string>;
+  /** Distinct images pulled at once (CLI --pull-concurrency; default $DOM0_PULL_CONCURRENCY or 4). */
+  pullConcurrency?: number;
+  /** Pull context and tuning: state dir for pull times, stall timeout, retries (see PullImagesOptions). */
+  pull?: PullImagesOptions;
 }
 
 export type EntryStatus = 'ok' | 'failed' | 'skipped' | 'blocked';
@@ -47,6 +51,8 @@ export interface ApplyResult {
   outcomes: EntryOutcome[];
   converged: boolean;
   durationMs: number;
+  /** What the pulls did: images that fell back to a local copy, failed, were pulled. */
+  pulls: PullOutcome;
 }
 
 export function formatRestart(r: RestartPolicy): string {
@@ -59,7 +65,7 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
   log.info({ event: 'apply-started', fleet: manifest.name }, `apply ${manifest.name}`);
 
   await ensureNetworksAndVolumes(manifest, engine, log);
-  const pulls = opts.noPull ? { failed: new Map<string, string>(), pulled: [] } : await pullImages(manifest, engine, log);
+  const pulls = opts.noPull ? emptyPullOutcome() : await pullImages(manifest, engine, log, { ...opts.pull, concurrency: opts.pullConcurrency ?? opts.pull?.concurrency });
   const observed = await observe(engine, manifest);
   const thePlan = plan(manifest, observed, { adopt: opts.adopt, startStopped: opts.startStopped, protect: opts.protect });
   const readiness = await Readiness.open(engine, manifest.name);
@@ -71,7 +77,7 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
     for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
     const durationMs = Date.now() - started;
     log.info({ event: 'apply-finished', fleet: manifest.name, converged, counts, durationMs }, `apply ${converged ? 'converged' : 'did not converge'}`);
-    return { plan: thePlan, outcomes, converged, durationMs };
+    return { plan: thePlan, outcomes, converged, durationMs, pulls };
   } finally {
     readiness.close();
   }

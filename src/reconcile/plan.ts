@@ -60,6 +60,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
 
   const actions = new Map<string, Action>();
   const claimed = new Set<string>();
+  const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
   for (const e of all) {
     const spec = hashedSpec(e, observed.imageIds[e.image]);
     const hash = hashCanonical(spec);
@@ -99,7 +100,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
       : observed.containers.find((c) => mine(c, e) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
     if (renamedFrom) current = renamedFrom;
     if (current) claimed.add(current.id);
-    const a = decide(e, base, current, observed, opts, mine);
+    const a = decide(e, base, current, observed, opts, { fleet, mine, desired });
     if (renamedFrom) movedContainer(a, renamedFrom.name);
     actions.set(e.name, a);
   }
@@ -108,7 +109,6 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
 
   // Orphans: containers this fleet owns that no entry claims (entry gone, or a stray duplicate).
   const orphans: Action[] = [];
-  const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
   for (const c of observed.containers) {
     if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
     const volume = c.owner.kind === 'volume';
@@ -165,7 +165,11 @@ function decide(
   current: ObservedContainer | undefined,
   observed: Observed,
   opts: PlanOptions,
-  mine: (c: ObservedContainer, e: { kind: EntryKind; name: string }) => boolean,
+  { fleet, mine, desired }: {
+    fleet: string;
+    mine: (c: ObservedContainer, e: { kind: EntryKind; name: string }) => boolean;
+    desired: ReadonlySet<string>;
+  },
 ): Action {
   const imagePresent = observed.imageIds[e.image] !== undefined;
   if (!current) {
@@ -181,6 +185,29 @@ function decide(
         `container "${current.name}" is volume container "${current.owner.name}" of fleet "${current.owner.fleet}": ` +
           'dom0 never replaces a volume container, not even with --adopt; give this entry another container_name',
       );
+      return a;
+    }
+    if (current.owner && current.owner.fleet === fleet) {
+      if (desired.has(`${current.owner.kind}/${current.owner.name}`) || e.kind === 'volume') {
+        if (e.kind === 'volume' && !desired.has(`${current.owner.kind}/${current.owner.name}`)) {
+          a.action = 'blocked';
+          a.reasons.push(
+            `container "${current.name}" is ${current.owner.kind} "${current.owner.name}", no longer in the manifest: ` +
+              'a volume container is only ever created fresh; remove that container or give this entry another container_name',
+          );
+          return a;
+        }
+        a.action = 'blocked';
+        a.reasons.push(
+          `container "${current.name}" is ${current.owner.kind} "${current.owner.name}" of this fleet, which this apply moves to its new container_name: apply again`,
+        );
+        return a;
+      }
+      // An entry that left the manifest held this name (e.g. its key was renamed): take its container over.
+      a.containerId = current.id;
+      a.action = e.kind === 'job' ? 'run' : 'recreate';
+      a.replace = true;
+      a.reasons.push(`takes over the container of ${current.owner.kind} "${current.owner.name}", no longer in the manifest (volumes kept)`);
       return a;
     }
     if (!opts.adopt) {

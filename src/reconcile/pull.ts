@@ -144,12 +144,15 @@ async function pullGroup(
 ): Promise<ImagePull> {
   const ref = refs[0]!;
   const before = await engine.inspectImage(ref);
+  const digestPinned = parseImageRef(ref).digest !== undefined;
+  // Pull times matter (and the state dir is touched) only for every_<d>/daily/weekly.
+  const timed = typeof effectivePolicy(policies) === 'object' && !digestPinned;
   const decision = decidePull({
     ref,
     policies,
     present: before !== undefined,
-    digestPinned: parseImageRef(ref).digest !== undefined,
-    lastPulledAt: ctx.times.lastPulledAt(canonical),
+    digestPinned,
+    lastPulledAt: timed && before ? ctx.times.lastPulledAt(canonical) : undefined,
     now: now(),
   });
   const row: ImagePull = { ref, refs, result: 'present', reason: decision.reason };
@@ -211,7 +214,7 @@ async function pullGroup(
   row.imageId = after?.id;
   row.durationMs = success.durationMs;
   row.bytes = success.bytes;
-  ctx.times.record(canonical, after?.id, now());
+  if (timed) ctx.times.record(canonical, after?.id, now());
   const changed = before !== undefined && after !== undefined && before.id !== after.id;
   log.info(
     {

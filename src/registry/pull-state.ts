@@ -24,15 +24,13 @@ const reportedUnwritable = new Set<string>();
 
 export class PullTimes {
   private records: Record<string, PullRecord> = {};
-  private writable: boolean;
+  /** Checked on first use: nothing touches the state dir unless an every_<d> policy needs it. */
+  private writable: boolean | undefined;
 
   private constructor(
     readonly dir: string | undefined,
     private readonly log: Log | undefined,
-  ) {
-    this.writable = dir !== undefined && this.check();
-    if (this.writable) this.records = this.read();
-  }
+  ) {}
 
   /** Opens the pull record of a state dir; undefined dir = none (everything stale). */
   static open(dir: string | undefined, log?: Log): PullTimes {
@@ -45,6 +43,14 @@ export class PullTimes {
 
   /** False when the state dir cannot be written: times are then unknown (stale). */
   get usable(): boolean {
+    return this.ensure();
+  }
+
+  private ensure(): boolean {
+    if (this.writable === undefined) {
+      this.writable = this.dir !== undefined && this.check();
+      if (this.writable) this.records = this.read();
+    }
     return this.writable;
   }
 
@@ -88,14 +94,14 @@ export class PullTimes {
 
   /** Epoch ms of the last recorded pull of this image, if the record is usable. */
   lastPulledAt(image: string): number | undefined {
-    if (!this.writable) return undefined;
+    if (!this.ensure()) return undefined;
     const r = this.records[image];
     return r ? Date.parse(r.pulledAt) : undefined;
   }
 
   /** Records a successful pull (re-reads the file first, so concurrent dom0 processes merge). */
   record(image: string, imageId: string | undefined, now: number = Date.now()): void {
-    if (!this.writable) return;
+    if (!this.ensure()) return;
     const rec: PullRecord = { pulledAt: new Date(now).toISOString() };
     if (imageId !== undefined) rec.imageId = imageId;
     const next = { ...this.records, ...this.read(), [image]: rec };

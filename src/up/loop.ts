@@ -12,6 +12,7 @@ import { currentHash, ManifestWatch } from './manifest-watch.js';
 import { selfContainerId } from './self-container.js';
 import { type StateDir, sha256 } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
+import { PullRetry } from './pull-retry.js';
 
 export interface UpOptions {
   file: string;
@@ -23,6 +24,7 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   debounceMs?: number;
   pollMs?: number;
+  pullConcurrency?: number;
 }
 
 type Mode = 'full' | 'repair';
@@ -41,6 +43,7 @@ export class UpLoop {
   private repairSoon: NodeJS.Timeout | undefined;
   private readonly protect: Set<string>;
   private readonly supervisor: Supervisor;
+  private readonly pullRetry: PullRetry;
   private watch: ManifestWatch | undefined;
   private stopped!: () => void;
   readonly done = new Promise<void>((r) => (this.stopped = r));
@@ -51,6 +54,13 @@ export class UpLoop {
     this.supervisor = new Supervisor(o.engine, () => this.manifest?.name, o.log, {
       protect: this.protect,
       onDestroyed: (name) => this.scheduleRepair(`${name} was removed outside dom0`),
+    });
+    this.pullRetry = new PullRetry({
+      engine: o.engine,
+      log: o.log,
+      manifest: () => this.manifest,
+      pull: { stateDir: o.state.dir },
+      onNewImage: (refs) => this.request('full', `new image for ${refs.join(', ')}`),
     });
   }
 
@@ -82,6 +92,7 @@ export class UpLoop {
     this.stopping = true;
     this.o.log.info({ event: 'up-stopping' }, 'dom0 stopping; the fleet keeps running');
     this.watch?.stop();
+    this.pullRetry.stop();
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.repairSoon);
     this.stream?.close();
@@ -193,7 +204,10 @@ export class UpLoop {
         waitTimeoutMs: this.o.waitTimeoutMs,
         startStopped: mode === 'full',
         protect: this.protect,
+        pullConcurrency: this.o.pullConcurrency,
+        pull: { stateDir: this.o.state.dir },
       });
+      this.pullRetry.update(r.pulls);
       ok = true;
       if (text !== undefined) {
         this.appliedHash = sha256(text);

@@ -117,8 +117,8 @@ export class PullRetry {
         progressIntervalMs: ctx.progressIntervalMs,
         log,
       });
+      // Pull times are recorded by the apply that follows (or the next one): it pulls again, quickly.
       const after = await engine.inspectImage(t.ref);
-      ctx.times.record(key, after?.id);
       if (this.stopped || this.tracked.get(key) !== t) return;
       this.untrack(key);
       if (after && after.id !== t.knownId) {

@@ -4,7 +4,7 @@
 import type { ContainerSummary, Engine, EngineEvent } from '../engine/engine.js';
 import type { Log } from '../log.js';
 import { LABEL } from '../reconcile/labels.js';
-import { toObserved } from '../reconcile/observe.js';
+import { ownershipOf, toObserved } from '../reconcile/observe.js';
 import { BACKOFF, decideRestart, parseRestart } from './restart-policy.js';
 
 interface Track {
@@ -52,11 +52,12 @@ export class Supervisor {
 
   handle(e: EngineEvent): void {
     if (this.paused || e.type !== 'container' || this.hooks.protect.has(e.id)) return;
-    if (e.attributes[LABEL.fleet] !== this.fleet()) return;
-    const name = e.attributes[LABEL.name];
-    const kind = e.attributes[LABEL.kind];
-    if (!name || kind !== 'service') {
-      if (e.action === 'destroy' && name) this.hooks.onDestroyed(name);
+    // Event attributes carry the container's labels: only what dom0 really owns is supervised.
+    const owner = ownershipOf(e.attributes);
+    if (!owner || owner.fleet !== this.fleet()) return;
+    const { name, kind } = owner;
+    if (kind !== 'service') {
+      if (e.action === 'destroy') this.hooks.onDestroyed(name);
       return;
     }
     const t = this.track(name);

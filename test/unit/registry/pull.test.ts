@@ -220,4 +220,19 @@ describe('pullImages', () => {
     expect(e.pulls).toHaveLength(3);
     expect(lines.filter((l) => l.event === 'pull-state-unwritable')).toHaveLength(1);
   });
+
+  it('without every_<d> policies the state dir is never touched (no warning for a non-root `dom0 apply`)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'dom0-pull-untouched-'));
+    const { writeFileSync, existsSync } = await import('node:fs');
+    writeFileSync(join(base, 'file'), '');
+    const e = new FakeEngine();
+    e.images.set('app:1', 'sha256:v1');
+    const { log, lines } = memoryLog();
+    await pullImages(fleet([['aa', 'app:1', 'always'], ['bb', 'new:1']]), e.asEngine(), log, { ...noWait, stateDir: join(base, 'file', 'state') });
+    expect(e.pulls).toHaveLength(2);
+    expect(lines.filter((l) => l.event === 'pull-state-unwritable')).toHaveLength(0);
+    const fresh = join(base, 'never-created');
+    await pullImages(fleet([['aa', 'app:1', 'always']]), e.asEngine(), log, { ...noWait, stateDir: fresh });
+    expect(existsSync(fresh)).toBe(false);
+  });
 });
