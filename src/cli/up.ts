@@ -38,7 +38,13 @@ export function upCommand(program: Command): void {
       const stop = () => void loop.stop();
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
-      await loop.start();
+      loop.start().catch((e: Error) => {
+        process.stderr.write(`dom0 up: ${e.message}\n`);
+        void loop.stop();
+      });
       await loop.done;
+      // An apply abandoned at SIGTERM may still hold timers and the event stream: every step it
+      // takes is crash-safe, so leaving now is safe, and `docker stop` must not wait for it.
+      process.exit(0);
     });
 }

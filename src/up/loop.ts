@@ -71,7 +71,12 @@ export class UpLoop {
     this.timers.push(setInterval(() => this.beat(), HEARTBEAT_MS));
     await this.waitForEngine();
     if (this.stopping) return;
-    await this.bootApply();
+    this.running = this.bootApply().finally(() => (this.running = undefined));
+    await this.running;
+    if (this.stopping) return;
+    const queued = this.pending;
+    this.pending = undefined;
+    if (queued) this.request(queued.mode, queued.why);
     this.watch = new ManifestWatch(this.o.file, () => this.request('full', 'manifest changed'), {
       debounceMs: this.o.debounceMs,
       pollMs: this.o.pollMs,

@@ -41,7 +41,10 @@ export class Supervisor {
   /** While an apply runs, its own stops and removals are not deaths to act on. */
   pause(): void {
     this.paused = true;
-    for (const t of this.tracks.values()) clearTimeout(t.pending);
+    for (const t of this.tracks.values()) {
+      clearTimeout(t.pending);
+      t.pending = undefined; // the sweep after the apply decides again
+    }
   }
 
   /** After an apply: counters and stops by hand start over only after a full apply. */
@@ -94,11 +97,18 @@ export class Supervisor {
       if (c.state !== 'exited' && c.state !== 'dead') continue;
       const t = this.track(owner.name);
       if (t.pending || t.stoppedByHand) continue;
-      await this.onDeath(c.id, owner.name, c.exitCode ?? 0, c.labels[LABEL.restart]);
+      await this.onDeath(c.id, owner.name, c.exitCode ?? 0, c.labels[LABEL.restart], Number.POSITIVE_INFINITY, true);
     }
   }
 
-  private async onDeath(id: string, name: string, exitCode: number, restartLabel: string | undefined, diedAt = Number.POSITIVE_INFINITY): Promise<void> {
+  private async onDeath(
+    id: string,
+    name: string,
+    exitCode: number,
+    restartLabel: string | undefined,
+    diedAt = Number.POSITIVE_INFINITY,
+    fromSweep = false,
+  ): Promise<void> {
     const t = this.track(name);
     t.pending = undefined;
     if (this.paused || (t.startedAt !== undefined && t.startedAt > diedAt)) return; // already running again
@@ -110,7 +120,8 @@ export class Supervisor {
       restartsSinceApply: t.restartsSinceApply,
     });
     if (!d.restart) {
-      this.log.info({ event: 'no-restart', entry: name, exitCode, reason: d.why }, `${name} exited ${exitCode}: not restarted (${d.why})`);
+      // A sweep meets the same stopped services after every apply: say it once, on the death itself.
+      this.log[fromSweep ? 'debug' : 'info']({ event: 'no-restart', entry: name, exitCode, reason: d.why }, `${name} exited ${exitCode}: not restarted (${d.why})`);
       return;
     }
     this.log.warn(

@@ -15,6 +15,8 @@
 //   6. `docker stop` of dom0 (SIGTERM as PID 1, < 10 s) leaves the fleet running; `docker start`
 //      recreates nothing
 //   7. a missing manifest at boot falls back to the last-good one in the state volume
+//   extra: a service that dies just before a repair is still restarted; `docker stop` in the
+//      middle of an apply that waits on a dependency still exits on SIGTERM within 10 s
 //
 // The cases run in order and share one fleet; each starts by waiting for the fleet's steady state.
 // Run: npm run build && npx vitest run test/integration/up-
@@ -686,5 +688,34 @@ describeEngine('dom0 up: the real image on a private engine', () => {
     if (!back) await dkOk(['kill', '-s', 'HUP', DOM0]); // a full apply starts it, for the next run's sake
     expect(back, `upe-shell was killed at ${iso(tKill)} and not restarted within 60 s; dom0's log:\n${showLog(log)}`).toBeDefined();
     expect(back!.id).toBe(shell.id);
+  });
+
+  it('extra: docker stop while an apply waits on a dependency exits on SIGTERM within 10 s', { timeout: 6 * 60_000 }, async () => {
+    await baseline({ v: variant });
+    // add upe-slow (healthy after ~25 s) and upe-gated behind it: the apply waits ~25 s on the gate
+    const t0 = Date.now();
+    writeByRename(file, fleetYaml({ ...variant, slow: true }));
+    await waitFor('upe-slow to be started by the apply', async () => (await inspect('upe-slow'))?.running, 60_000, describeFleet);
+    await sleep(1000);
+    const waiting = await dom0Log(DOM0, t0);
+    const inFlight = !waiting.some((l) => l.event === 'apply-finished') && !(await inspect('upe-gated'));
+
+    const tStop = Date.now();
+    const r = await dk(['stop', DOM0], 60_000);
+    const stopMs = Date.now() - tStop;
+    const d = (await inspect(DOM0))!;
+    const log = await dom0Log(DOM0, t0);
+    console.info(`[up-e2e] docker stop during an apply: ${secs(stopMs)}, exit code ${d.exitCode}`);
+
+    // back to the baseline whatever happened: the next boot apply removes upe-slow and upe-gated
+    writeByRename(file, fleetYaml(variant));
+    await dkOk(['start', DOM0]);
+    await steady({ v: variant });
+
+    expect(inFlight, `the apply was not waiting on upe-slow when dom0 was stopped:\n${showLog(log)}`).toBe(true);
+    expect(r.code, explain(r)).toBe(0);
+    expect(log.some((l) => l.event === 'up-stopping'), showLog(log)).toBe(true);
+    expect(d.exitCode, `dom0 did not exit on SIGTERM (137 = SIGKILLed by docker stop after 10 s); stop took ${secs(stopMs)}\n${showLog(log)}`).toBe(0);
+    expect(stopMs).toBeLessThan(10_000);
   });
 });

@@ -135,6 +135,8 @@ export interface FleetVariant {
   extra?: string;
   /** The key upe-extra's environment is written under (a typo makes the manifest invalid). */
   extraEnvKey?: string;
+  /** upe-slow (healthy after ~25 s) and upe-gated (depends on it being healthy) present. */
+  slow?: boolean;
 }
 
 export function fleetYaml(v: FleetVariant): string {
@@ -153,7 +155,9 @@ export function fleetYaml(v: FleetVariant): string {
     .split('__GONE__\n')
     .join(v.gone ? read('gone.yaml') : '')
     .split('__EXTRA__\n')
-    .join(extra);
+    .join(extra)
+    .split('__SLOW__\n')
+    .join(v.slow ? read('slow.yaml') : '');
   const left = /__[A-Z][A-Z0-9_]*__/.exec(text);
   if (left) throw new Error(`fleet fixture: placeholder ${left[0]} not replaced`);
   return text;
