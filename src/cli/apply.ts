@@ -45,7 +45,8 @@ export function applyCommand(program: Command): void {
     .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const manifest = await loadOrThrow(manifestPath(g));
-      const r = await apply(manifest, engine(), {
+      const eng = engine();
+      const r = await apply(manifest, eng, {
         adopt: o.adopt,
         concurrency: o.concurrency,
         pullConcurrency: o.pullConcurrency,
@@ -54,6 +55,8 @@ export function applyCommand(program: Command): void {
       });
       out(o.json ? `${JSON.stringify(applyJson(r))}\n` : printApply(r));
       if (!r.converged) {
+        // When the engine went away mid-apply, that is the one sentence worth saying.
+        await eng.ping();
         const bad = r.outcomes.filter((x) => x.status !== 'ok').map((x) => `${x.name} ${x.status}`);
         throw new NotConvergedError(`did not converge: ${bad.join(', ')}`);
       }

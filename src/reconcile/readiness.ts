@@ -30,8 +30,9 @@ export function judge(condition: DependsCondition, c: ContainerDetails, kind: 's
     case 'service_healthy':
       if (!c.hasHealthcheck) return { failed: 'has no healthcheck, so it can never become healthy' };
       if (c.state === 'running' && c.health === 'healthy') return { done: true };
-      if (c.health === 'unhealthy') return { failed: 'is unhealthy' };
+      // The engine marks a container that stopped unhealthy too: the exit is the better news.
       if (exited) return { failed: `exited with code ${c.exitCode ?? '?'} before becoming healthy` };
+      if (c.health === 'unhealthy') return { failed: 'is unhealthy' };
       return undefined;
     case 'service_completed_successfully':
       if (exited) return c.exitCode === 0 ? { done: true } : { failed: `exited with code ${c.exitCode ?? '?'}` };
