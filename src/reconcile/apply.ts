@@ -68,7 +68,7 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
   const pulls = opts.noPull ? emptyPullOutcome() : await pullImages(manifest, engine, log, { ...opts.pull, concurrency: opts.pullConcurrency ?? opts.pull?.concurrency });
   const observed = await observe(engine, manifest);
   const thePlan = plan(manifest, observed, { adopt: opts.adopt, startStopped: opts.startStopped, protect: opts.protect });
-  const readiness = await Readiness.open(engine, manifest.name);
+  const readiness = new Readiness(engine, manifest.name);
   try {
     const run = new Runner(manifest, engine, observed, thePlan, readiness, log, opts, pulls.failed);
     const outcomes = await run.all();
@@ -171,6 +171,9 @@ class Runner {
       return this.outcome(a, 'blocked', 0, a.reasons.join('; '));
     }
 
+    // What stays as it is needs nothing from its dependencies: a no-op apply waits for nothing.
+    if (a.action === 'keep' || a.action === 'done') return this.timed(a, () => this.perform(a, spec as EntrySpec));
+
     const depOutcomes = await Promise.all(deps.map(async (d) => [d, await this.taskOf(d.name)] as const));
     for (const [d, o] of depOutcomes) {
       if (d.required && (o.status === 'failed' || o.status === 'skipped' || (o.status === 'blocked' && !o.containerId))) {
@@ -178,7 +181,7 @@ class Runner {
       }
     }
     const pullError = this.pullFailures.get(spec.image);
-    if (pullError && a.action !== 'keep' && a.action !== 'done') {
+    if (pullError) {
       return this.outcome(a, 'failed', 0, pullError);
     }
     const waited = await Promise.allSettled(deps.map((d) => this.waitFor(d)));

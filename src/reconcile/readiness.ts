@@ -47,20 +47,32 @@ const RELEVANT = /^(start|die|stop|kill|destroy|oom|health_status.*|rename|creat
  * when an event for it arrives, so verdicts come from the engine's state, never from event text.
  */
 export class Readiness {
-  private constructor(
+  private stream: Promise<EventStream> | undefined;
+  private closed = false;
+
+  constructor(
     private readonly engine: Engine,
-    private readonly stream: EventStream,
+    private readonly fleet: string,
   ) {}
 
-  static async open(engine: Engine, fleet: string): Promise<Readiness> {
-    return new Readiness(engine, await engine.events({ label: `io.dom0.fleet=${fleet}` }));
+  /** Opened on the first wait, so an apply that waits for nothing costs no events call. */
+  private events(): Promise<EventStream> {
+    this.stream ??= this.engine.events({ label: `io.dom0.fleet=${this.fleet}` });
+    return this.stream;
   }
 
   close(): void {
-    this.stream.close();
+    this.closed = true;
+    void this.stream?.then((s) => s.close(), () => undefined);
   }
 
-  wait(t: WaitTarget): Promise<ContainerDetails> {
+  async wait(t: WaitTarget): Promise<ContainerDetails> {
+    const stream = await this.events();
+    if (this.closed) throw new WaitError(`stopped waiting for ${t.entry}`);
+    return this.waitOn(stream, t);
+  }
+
+  private waitOn(stream: EventStream, t: WaitTarget): Promise<ContainerDetails> {
     return new Promise<ContainerDetails>((resolve, reject) => {
       let settled = false;
       let checking = false;
@@ -103,7 +115,7 @@ export class Readiness {
           checking = false;
         }
       };
-      const unsubscribe = this.stream.on((e: EngineEvent) => {
+      const unsubscribe = stream.on((e: EngineEvent) => {
         if (e.attributes.name === t.containerName && RELEVANT.test(e.action)) void check();
       });
       const timer = setTimeout(async () => {
@@ -117,7 +129,7 @@ export class Readiness {
           ),
         );
       }, t.timeoutMs);
-      void this.stream.ended.then(() =>
+      void stream.ended.then(() =>
         finish(() => reject(new WaitError(`lost the engine's event stream while waiting for ${t.entry}`))),
       );
       void check();
