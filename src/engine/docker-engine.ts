@@ -255,29 +255,16 @@ export class DockerEngine implements Engine {
       this.docker.getEvents({ filters: JSON.stringify(filters), abortSignal: abort.signal } as object),
     )) as unknown as Readable;
     const listeners = new Set<(e: EngineEvent) => void>();
-    let buf = '';
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        let raw: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
-        try {
-          raw = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        const e: EngineEvent = {
-          type: raw.Type ?? 'container',
-          action: raw.Action ?? raw.status ?? '',
-          id: raw.Actor?.ID ?? raw.id ?? '',
-          attributes: raw.Actor?.Attributes ?? {},
-          timeNano: raw.timeNano ?? Date.now() * 1e6,
-        };
-        for (const l of listeners) l(e);
-      }
+    type RawEvent = { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
+    onJsonLines<RawEvent>(stream, (raw) => {
+      const e: EngineEvent = {
+        type: raw.Type ?? 'container',
+        action: raw.Action ?? raw.status ?? '',
+        id: raw.Actor?.ID ?? raw.id ?? '',
+        attributes: raw.Actor?.Attributes ?? {},
+        timeNano: raw.timeNano ?? Date.now() * 1e6,
+      };
+      for (const l of listeners) l(e);
     });
     const ended = new Promise<void>((resolve) => {
       stream.on('end', () => resolve());
@@ -296,6 +283,27 @@ export class DockerEngine implements Engine {
       },
     };
   }
+}
+
+/** Calls `onLine` with each JSON object of a newline-delimited JSON stream; unparsable lines are skipped. */
+function onJsonLines<T>(stream: Readable, onLine: (value: T) => void): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let value: T;
+      try {
+        value = JSON.parse(line) as T;
+      } catch {
+        continue;
+      }
+      onLine(value);
+    }
+  });
 }
 
 function parseHealth(status: string): HealthState | undefined {
@@ -406,7 +414,6 @@ function formatSeconds(ms: number): string {
 /** Reads a pull's progress stream to its end; an `error` inside the stream is an error. */
 function followPull(ref: string, stream: Readable, opts: PullOptions, watch: StallWatch): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let buf = '';
     let failed = false;
     const fail = (e: unknown) => {
       if (failed) return;
@@ -417,32 +424,21 @@ function followPull(ref: string, stream: Readable, opts: PullOptions, watch: Sta
     };
     watch.onStall = fail;
     watch.arm();
-    stream.on('data', (chunk: Buffer) => {
-      watch.arm();
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        let msg: { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
-        try {
-          msg = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (msg.error || msg.errorDetail?.message) {
-          fail(pullStreamError(ref, msg.errorDetail?.message ?? msg.error ?? 'pull failed'));
-          return;
-        }
-        opts.onProgress?.({
-          image: ref,
-          status: msg.status ?? '',
-          layer: msg.id,
-          current: msg.progressDetail?.current,
-          total: msg.progressDetail?.total,
-        });
+    type PullMessage = { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
+    stream.on('data', () => watch.arm());
+    onJsonLines<PullMessage>(stream, (msg) => {
+      if (failed) return;
+      if (msg.error || msg.errorDetail?.message) {
+        fail(pullStreamError(ref, msg.errorDetail?.message ?? msg.error ?? 'pull failed'));
+        return;
       }
+      opts.onProgress?.({
+        image: ref,
+        status: msg.status ?? '',
+        layer: msg.id,
+        current: msg.progressDetail?.current,
+        total: msg.progressDetail?.total,
+      });
     });
     stream.on('error', (e) => fail(watch.error ?? normalizeError(e, ref)));
     stream.on('close', () => {
