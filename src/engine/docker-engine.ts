@@ -1,4 +1,5 @@
 // The one Engine implementation, over dockerode. The only file that imports dockerode.
+import './slim-dockerode.js';
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type {
