@@ -5,8 +5,8 @@
 // for the previous layer's `health_status: healthy` events.
 //
 //   node bench/floor.mjs up FLEET.json       network + every layer (prints {"ms":…,"calls":{…}})
-//   node bench/floor.mjs single FLEET.json   one extra container's create+start on the fleet network
-//                                            (timed in-process), then removes it (untimed)
+//   node bench/floor.mjs single FLEET.json   one extra container (FLEET-single) created and started on the
+//                                            fleet network, also timed in-process; the caller removes it
 //   node bench/floor.mjs down FLEET.json     stop+remove, dependents first, in parallel per layer; network
 //
 // DOCKER_HOST must be unix:///path (default /var/run/docker.sock).
@@ -81,7 +81,6 @@ async function single(api, fleet) {
   const t1 = performance.now();
   await api.call('POST', `/containers/${c.Id}/start`, { op: 'startContainer', ok: [304] });
   const t2 = performance.now();
-  await api.call('DELETE', `/containers/${c.Id}?force=true&v=true`, { op: 'removeContainer', ok: [404] });
   return { createMs: t1 - t0, startMs: t2 - t1, createStartMs: t2 - t0 };
 }
 

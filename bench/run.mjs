@@ -5,7 +5,10 @@
 //   node bench/run.mjs [--sizes 10,50,200] [--reps 3] [--variants plain,healthy]
 //                      [--tools dom0,compose,boot,floor] [--quick] [--out PREFIX]
 //                      [--engine-dir DIR] [--keep-engine] [--timeout SECONDS]
-//                      [--health-interval MS] [--settle MS] [--dom0-args "ARGS"] [--keep-work]
+//                      [--health-interval MS] [--settle MS] [--dom0-args="ARGS"] [--keep-work]
+//                      [--report-from RESULTS.json]  (rewrite the report from saved figures, no run)
+//                      [--skip VARIANT:N,...|none]   (default, when neither --sizes nor --variants is
+//                      given: healthy:200, which saturates a 2-core engine with health probes)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +22,12 @@ import { DEFAULT_HEALTH_INTERVAL_MS, LABEL_FLEET, LABEL_SERVICE, LAYERS, IMAGE, 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
 const ENGINE_SH = path.join(ROOT, 'scripts', 'engine.sh');
-const DOM0_CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const DIST = path.join(ROOT, 'dist');
+// dom0 is measured from a copy of dist/ taken at the start of the run: others rebuilding dist/
+// mid-run must not change the code under test between repetitions. The copy lives under the repo,
+// so its imports still resolve from the repo's node_modules.
+const DIST_SNAPSHOT = path.join(BENCH, 'work', 'dom0-dist');
+let DOM0_CLI = path.join(DIST, 'cli', 'main.js');
 const FLOOR = path.join(BENCH, 'floor.mjs');
 const TIME_BIN = '/usr/bin/time';
 const COMPOSE_BIN = '/usr/bin/docker-compose';
@@ -55,15 +63,18 @@ const { values: argv } = parseArgs({
     timeout: { type: 'string', default: '900' },
     'health-interval': { type: 'string', default: String(DEFAULT_HEALTH_INTERVAL_MS) },
     settle: { type: 'string', default: '500' },
+    'quiesce-max': { type: 'string', default: '3000' },
     'dom0-args': { type: 'string', default: '' },
     'keep-work': { type: 'boolean', default: false },
+    skip: { type: 'string' },
+    'report-from': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 });
 
 if (argv.help) {
-  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 8);
+  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10);
   process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
@@ -74,16 +85,23 @@ const positiveInt = (name) => (x) => {
   if (!Number.isInteger(n) || n < 1) die(`--${name}: expected whole numbers ≥ 1, got "${x}"`);
   return n;
 };
-const sizes = argv.sizes ? list(argv.sizes, positiveInt('sizes')) : argv.quick ? [10] : [10, 50, 200];
-const reps = argv.reps ? positiveInt('reps')(argv.reps) : argv.quick ? 1 : 3;
-const variants = argv.variants ? list(argv.variants) : ['plain', 'healthy'];
-const tools = argv.tools ? list(argv.tools) : ALL_TOOLS;
+let sizes = argv.sizes ? list(argv.sizes, positiveInt('sizes')) : argv.quick ? [10] : [10, 50, 200];
+let reps = argv.reps ? positiveInt('reps')(argv.reps) : argv.quick ? 1 : 3;
+let variants = argv.variants ? list(argv.variants) : ['plain', 'healthy'];
+let tools = argv.tools ? list(argv.tools) : ALL_TOOLS;
 for (const v of variants) if (!['plain', 'healthy'].includes(v)) die(`--variants: plain or healthy, not "${v}"`);
 for (const t of tools) if (!ALL_TOOLS.includes(t)) die(`--tools: one of ${ALL_TOOLS.join(', ')}, not "${t}"`);
+const skipDefault = !argv.sizes && !argv.variants ? 'healthy:200' : '';
+const skip = new Set(argv.skip === 'none' ? [] : list(argv.skip ?? skipDefault));
+for (const x of skip) if (!/^(plain|healthy):\d+$/.test(x)) die(`--skip: VARIANT:N items (e.g. healthy:200) or none, not "${x}"`);
+let skipped = [...skip].filter((x) => sizes.includes(Number(x.split(':')[1])) && variants.includes(x.split(':')[0]));
+const blocks = sizes.flatMap((n) => variants.filter((v) => !skip.has(`${v}:${n}`)).map((variant) => ({ n, variant })));
 const timeoutMs = positiveInt('timeout')(argv.timeout) * 1000;
-const healthIntervalMs = positiveInt('health-interval')(argv['health-interval']);
+let healthIntervalMs = positiveInt('health-interval')(argv['health-interval']);
 const settleMs = Number(argv.settle) >= 0 ? Number(argv.settle) : die('--settle: milliseconds ≥ 0');
-const dom0Args = argv['dom0-args'].split(/\s+/).filter(Boolean);
+let quiesceMaxMs = Number(argv['quiesce-max']) >= 0 ? Number(argv['quiesce-max']) : die('--quiesce-max: milliseconds ≥ 0');
+const QUIET_PCT = 35;
+let dom0Args = argv['dom0-args'].split(/\s+/).filter(Boolean);
 const WORK = path.join(BENCH, 'work');
 const outPrefix = argv.out ?? (argv.quick ? path.join(WORK, 'results-quick') : path.join(BENCH, 'results'));
 
@@ -93,6 +111,28 @@ function die(msg) {
 }
 const say = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Machine-wide CPU counters (all processes: this machine is shared with other work). */
+function cpuSample() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + (f[4] ?? 0);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+const busyPct = (a, b) => (b.total > a.total ? +((100 * (b.busy - a.busy)) / (b.total - a.total)).toFixed(0) : 0);
+const loadavg1 = () => +fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+
+/** Waits (up to --quiesce-max) for the machine to go quiet; resolves to the last busy %. */
+async function quiesce() {
+  const until = performance.now() + quiesceMaxMs;
+  let pct;
+  do {
+    const a = cpuSample();
+    await sleep(250);
+    pct = busyPct(a, cpuSample());
+  } while (pct > QUIET_PCT && performance.now() < until);
+  return pct;
+}
 
 // ------------------------------------------------------------------------------------ setup
 function isExecutable(p) {
@@ -312,8 +352,40 @@ async function cleanup(api, fleet) {
     const l = n.Labels ?? {};
     const ours = l[LABEL_FLEET] === fleet.name || l['io.dom0.fleet'] === fleet.name || l['com.docker.compose.project'] === fleet.name;
     if (!ours) throw new Error(`network ${n.Name} exists and was not created by the bench; not touching it`);
-    await api.call('DELETE', `/networks/${n.Id}`, { ok: [404] });
+    try {
+      await removeNetwork(api, n.Id, fleet);
+    } catch (e) {
+      // an engine-side stale endpoint: nothing the bench can do short of restarting the engine.
+      // Names are per rep, so it blocks nothing in this run; say so and go on.
+      say(`warning: ${e.message}`);
+    }
   }
+}
+
+/**
+ * A loaded engine can take a while to release the endpoints of containers it has just removed
+ * ("has active endpoints"): retry, and after a while disconnect endpoints that belong to no
+ * container any more or to this fleet's (labelled) containers.
+ */
+async function removeNetwork(api, id, fleet) {
+  let last;
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const r = await api.request('DELETE', `/networks/${id}`);
+    if (r.status < 300 || r.status === 404) return;
+    last = `${r.status} ${typeof r.body === 'object' ? r.body?.message : r.body}`;
+    if (attempt === 10) {
+      const net = await api.call('GET', `/networks/${id}`, { ok: [404] });
+      const mine = new Set((await fleetContainers(api, fleet)).map((c) => c.Id));
+      const all = new Set((await api.call('GET', '/containers/json?all=1')).map((c) => c.Id));
+      for (const cid of Object.keys(net?.Containers ?? {})) {
+        if (mine.has(cid) || !all.has(cid)) {
+          await api.request('POST', `/networks/${id}/disconnect`, { body: { Container: cid, Force: true } });
+        }
+      }
+    }
+    await sleep(500);
+  }
+  throw new Error(`cannot remove network ${id} of ${fleet.name}: ${last}`);
 }
 
 async function networkExists(api, name) {
@@ -358,8 +430,12 @@ function toolEnv(tool, host) {
   return env;
 }
 
+// one name per repetition too: a loaded engine sometimes keeps a removed container's endpoint
+// ("network … has active endpoints"), and a network stuck that way must not block the next rep
+const fleetName = (n, variant, tool, rep) => `dbench-n${n}-${variant}-${tool}-r${rep + 1}`;
+
 async function runTool(api, ctx, tool, n, variant, rep) {
-  const fleet = makeFleet({ name: `dbench-n${n}-${variant}-${tool}`, n, variant, tool, healthIntervalMs });
+  const fleet = makeFleet({ name: fleetName(n, variant, tool, rep), n, variant, tool, healthIntervalMs });
   const files = writeFleetFiles(fleet, path.join(WORK, fleet.name), { dockerBin: ctx.docker });
   const cmds = toolCommands(tool, files, fleet);
   const env = toolEnv(tool, ctx.host);
@@ -372,9 +448,16 @@ async function runTool(api, ctx, tool, n, variant, rep) {
   let failed = false;
   for (const phase of PHASES[tool]) {
     if (failed && phase !== 'down') continue;
+    const busyBeforePct = await quiesce();
+    const load1 = loadavg1();
+    const c0 = cpuSample();
     const r = await measure(cmds[phase], { env });
+    const machineBusyPct = busyPct(c0, cpuSample());
     const p = {
       wallMs: +r.wallMs.toFixed(1),
+      busyBeforePct,
+      machineBusyPct,
+      loadavg1: load1,
       exitCode: r.exitCode,
       ok: r.exitCode === 0,
       userS: r.userS,
@@ -407,6 +490,10 @@ async function runTool(api, ctx, tool, n, variant, rep) {
       }
     }
     if (!p.ok) p.error = tail(`${r.stderr}\n${r.stdout}`);
+    if (phase === 'single') {
+      // the floor leaves its extra container running; remove it, untimed
+      await api.call('DELETE', `/containers/${encodeURIComponent(`${fleet.name}-single`)}?force=true&v=true`, { ok: [404] });
+    }
     // checks (not timed)
     if (phase === 'cold' || phase === 'noop' || phase === 'change') {
       const s = await snapshot(api, fleet);
@@ -434,6 +521,7 @@ async function runTool(api, ctx, tool, n, variant, rep) {
       p.totalCalls !== undefined ? `${p.totalCalls} API calls` : '',
       tool === 'dom0' ? `rss ${(p.maxRssKb / 1024).toFixed(0)} MB` : '',
       p.createStartMs !== undefined ? `in-process ${p.createStartMs} ms` : '',
+      `machine ${p.machineBusyPct}% busy, load ${p.loadavg1}`,
       p.ok ? '' : 'FAILED',
     ].filter(Boolean);
     say(`n=${n} ${variant} rep ${rep + 1}/${reps} ${tool.padEnd(7)} ${phase.padEnd(6)} ${(p.wallMs / 1000).toFixed(2)}s${extra.length ? ` (${extra.join(', ')})` : ''}`);
@@ -443,7 +531,12 @@ async function runTool(api, ctx, tool, n, variant, rep) {
     }
     await sleep(settleMs);
   }
-  await cleanup(api, fleet);
+  try {
+    await cleanup(api, fleet);
+  } catch (e) {
+    record.cleanupError = e.message;
+    say(`cleanup of ${fleet.name}: ${e.message}`);
+  }
   if (!argv['keep-work']) fs.rmSync(path.join(WORK, fleet.name), { recursive: true, force: true });
   return record;
 }
@@ -458,6 +551,8 @@ function median(xs) {
 
 function summarize(runs) {
   const groups = new Map();
+  const lost = new Map(); // runs that broke before measuring (e.g. cleanup failed), per n|variant|tool
+  for (const r of runs) if (r.error) lost.set(`${r.n}|${r.variant}|${r.tool}`, (lost.get(`${r.n}|${r.variant}|${r.tool}`) ?? 0) + 1);
   for (const r of runs) {
     for (const [phase, p] of Object.entries(r.phases)) {
       const k = `${r.n}|${r.variant}|${r.tool}|${phase}`;
@@ -476,7 +571,7 @@ function summarize(runs) {
       tool: g.tool,
       phase: g.phase,
       reps: s.length,
-      failures: s.length - okS.length,
+      failures: s.length - okS.length + (lost.get(`${g.n}|${g.variant}|${g.tool}`) ?? 0),
       wallMs: median(okS.map((p) => p.wallMs)),
       wallMsAll: s.map((p) => p.wallMs),
       cpuS: median(okS.map((p) => p.cpuS)),
@@ -487,6 +582,8 @@ function summarize(runs) {
       recreated: s.some((p) => p.recreated !== undefined) ? s.map((p) => p.recreated) : undefined,
       createStartMs: median(s.map((p) => p.createStartMs)),
       dom0DurationMs: median(s.map((p) => p.dom0DurationMs)),
+      machineBusyPct: median(s.map((p) => p.machineBusyPct)),
+      loadavg1: median(s.map((p) => p.loadavg1)),
     });
   }
   return out;
@@ -558,7 +655,8 @@ function markdown(machine, summary, tgt, meta) {
   L.push('# dom0 boot-to-ready benchmark', '');
   L.push(
     `Generated by \`node bench/run.mjs\` on ${machine.date.slice(0, 16).replace('T', ' ')} UTC — ` +
-      `sizes ${sizes.join(', ')}; variants ${variants.join(', ')}; ${reps} rep(s) each, tools interleaved (order rotated every rep); medians of wall time in seconds.`,
+      `sizes ${sizes.join(', ')}; variants ${variants.join(', ')}${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}; ` +
+        `${reps} rep(s) each, tools interleaved (order rotated every rep); medians of wall time in seconds.`,
     '',
   );
   L.push('## Machine', '');
@@ -569,8 +667,9 @@ function markdown(machine, summary, tgt, meta) {
   L.push(`| engine | Docker ${machine.engine.version} (API ${machine.engine.apiVersion}, ${machine.engine.storageDriver}, cgroup ${machine.engine.cgroup}) |`);
   L.push(`| docker-compose | ${machine.dockerCompose ?? '–'} |`);
   L.push(`| node | ${machine.node} |`);
-  L.push(`| dom0 | ${machine.dom0} ${dom0Args.length ? `(apply args: \`${dom0Args.join(' ')}\`)` : '(defaults)'} |`);
+  L.push(`| dom0 | ${machine.dom0} — ${machine.dom0Build ?? ''} ${dom0Args.length ? `(apply args: \`${dom0Args.join(' ')}\`)` : '(defaults)'} |`);
   L.push(`| run took | ${(meta.elapsedMs / 60000).toFixed(1)} min |`);
+  L.push(`| machine load | ${meta.load} |`);
   L.push('');
   L.push(
     `Fleet: N busybox services (\`init: true\`, \`sleep 2147483647\`) in ${LAYERS} dependency layers; each service of layer k>0 ` +
@@ -596,7 +695,21 @@ function markdown(machine, summary, tgt, meta) {
       }
     }
   }
-  L.push('', "¹ against the floor's single create+start of one container.", '');
+  L.push('', "¹ against the floor's single create+start of one container (wall time of its process).", '');
+  const load = [];
+  for (const n of sizes) {
+    const p = lookup(summary, n, 'plain', 'floor', 'single')?.createStartMs;
+    const h = lookup(summary, n, 'healthy', 'floor', 'single')?.createStartMs;
+    if (p && h) load.push(`N = ${n}: ${p.toFixed(0)} ms plain, ${h.toFixed(0)} ms healthy`);
+  }
+  if (load.length) {
+    L.push(
+      `Engine load: one container's create+start measured inside the floor process while the fleet runs — ${load.join('; ')}. ` +
+        `In the healthy variant the engine also runs N health probes every ${healthIntervalMs} ms (each one an exec in a ` +
+        'container); the gap between the two figures is what that costs everything else on the engine.',
+      '',
+    );
+  }
   L.push('## dom0: resources and Engine API calls (median per run)', '');
   L.push('| N | variant | phase | peak RSS (MB) | CPU user+sys (s) | API calls | calls by operation | recreated |');
   L.push('|---:|---|---|---:|---:|---:|---|---|');
@@ -627,6 +740,17 @@ function markdown(machine, summary, tgt, meta) {
     }
   }
   L.push('');
+  const broken = meta.runs.filter((r) => r.error || r.cleanupError || Object.values(r.phases).some((p) => !p.ok));
+  if (broken.length) {
+    L.push('## Failures', '', '"(k failed)" in the tables: those samples are left out of the medians.', '');
+    for (const r of broken) {
+      const bad = Object.entries(r.phases).filter(([, p]) => !p.ok).map(([ph, p]) => `${ph}: ${(p.error ?? (p.allUp === false ? `${p.running}/${r.n} running` : p.leftNetwork ? 'network left behind' : p.leftContainers ? `${p.leftContainers} containers left` : 'failed')).split('\n').pop()}`);
+      if (r.error) bad.push(`not run: ${r.error}`);
+      if (r.cleanupError) bad.push(`cleanup: ${r.cleanupError}`);
+      L.push(`- N = ${r.n} ${r.variant}, ${TOOL_TITLE[r.tool]}, rep ${r.rep + 1}: ${bad.join('; ')}`);
+    }
+    L.push('');
+  }
   L.push('## Targets', '');
   if (tgt.length === 0) L.push('No target applies to the sizes run (targets are set at N = 50 and 200).');
   else {
@@ -640,10 +764,12 @@ function markdown(machine, summary, tgt, meta) {
 
 // ------------------------------------------------------------------------------------ main
 async function main() {
+  if (argv['report-from']) return reportFrom(argv['report-from']);
   const started = performance.now();
   if (tools.includes('dom0') && !fs.existsSync(DOM0_CLI)) die(`${path.relative(ROOT, DOM0_CLI)} is missing: run npm run build first (npm run bench does)`);
   ensurePackages();
   fs.mkdirSync(WORK, { recursive: true });
+  const dom0Build = snapshotDom0();
   const engine = ensureEngine();
   const stopAll = (sig) => {
     say(`${sig}: stopping`);
@@ -668,16 +794,34 @@ async function main() {
     const img = await api.request('GET', `/images/${encodeURIComponent(IMAGE)}/json`);
     if (img.status !== 200) throw new Error(`${IMAGE} is not on the engine at ${engine.host}: build it with scripts/engine.sh images`);
     machine = await machineInfo(api);
+    machine.dom0Build = dom0Build;
     say(
       `engine ${machine.engine.version} at ${engine.host}; ${machine.nproc} cores, ${machine.memoryGiB} GiB; ` +
-        `sizes ${sizes.join(',')}, variants ${variants.join(',')}, tools ${tools.join(',')}, ${reps} rep(s)`,
+        `sizes ${sizes.join(',')}, variants ${variants.join(',')}${skipped.length ? ` (skip ${skipped.join(',')})` : ''}, tools ${tools.join(',')}, ${reps} rep(s)`,
     );
     const ctx = { host: engine.host, docker: dockerCli() };
-    for (const n of sizes) {
-      for (const variant of variants) {
-        for (let rep = 0; rep < reps; rep++) {
-          const order = tools.map((_, i) => tools[(i + rep) % tools.length]);
-          for (const tool of order) runs.push(await runTool(api, ctx, tool, n, variant, rep));
+    // leftovers of an interrupted run (their health probes would load the engine): clear every fleet of this run first
+    for (const { n, variant } of blocks) {
+      for (let rep = 0; rep < reps; rep++) {
+        for (const tool of tools) {
+          await cleanup(api, makeFleet({ name: fleetName(n, variant, tool, rep), n, variant, tool, healthIntervalMs })).catch((e) =>
+            say(`cleanup: ${e.message}`),
+          );
+        }
+      }
+    }
+    for (const { n, variant } of blocks) {
+      for (let rep = 0; rep < reps; rep++) {
+        const order = tools.map((_, i) => tools[(i + rep) % tools.length]);
+        for (const tool of order) {
+          try {
+            runs.push(await runTool(api, ctx, tool, n, variant, rep));
+          } catch (e) {
+            // keep going: one broken run must not cost the others
+            say(`n=${n} ${variant} rep ${rep + 1} ${tool}: ${e.message}`);
+            runs.push({ n, variant, tool, rep, error: e.message, phases: {} });
+          }
+          writeResults(machine, runs, started, engine.host);
         }
       }
     }
@@ -686,9 +830,56 @@ async function main() {
     stopEngine(engine);
   }
 
+  const md = writeResults(machine, runs, started, engine.host);
+  process.stdout.write(`${md}\n`);
+  say(`wrote ${path.relative(process.cwd(), `${outPrefix}.md`)} and ${path.relative(process.cwd(), `${outPrefix}.json`)}`);
+  const anyFailure = runs.some((r) => r.error || Object.values(r.phases).some((p) => !p.ok));
+  return anyFailure ? 1 : 0;
+}
+
+/** Rewrites the report from one or more saved results.json files (their runs merged). */
+function reportFrom(files) {
+  const docs = list(files).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const c = docs[0].config;
+  const runs = docs.flatMap((d) => d.runs);
+  ({ reps, healthIntervalMs, dom0Args = [], quiesceMaxMs = 0 } = c);
+  sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
+  variants = c.variants.filter((v) => runs.some((r) => r.variant === v));
+  tools = c.tools;
+  skipped = (c.skip ?? []).filter((x) => sizes.includes(Number(x.split(':')[1])) && variants.includes(x.split(':')[0]));
+  const md = writeResults(docs[0].machine, runs, { elapsedMs: docs.reduce((a, d) => a + d.elapsedMs, 0), from: list(files) }, c.engineHost);
+  process.stdout.write(`${md}\n`);
+  say(`wrote ${outPrefix}.md and ${outPrefix}.json from ${files}`);
+  return 0;
+}
+
+/** Copies dist/ aside (see DIST_SNAPSHOT); returns what identifies the build measured. */
+function snapshotDom0() {
+  if (!tools.includes('dom0')) return undefined;
+  fs.rmSync(DIST_SNAPSHOT, { recursive: true, force: true });
+  fs.cpSync(DIST, DIST_SNAPSHOT, { recursive: true });
+  DOM0_CLI = path.join(DIST_SNAPSHOT, 'cli', 'main.js');
+  const git = (...a) => spawnSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
+  const built = fs.statSync(path.join(DIST, 'cli', 'main.js')).mtime.toISOString();
+  return `${head || 'no commit'}${dirty ? ` + ${dirty} uncommitted file(s) in src/` : ''}, dist built ${built.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Writes results.md and results.json (after every tool run too, so an interrupted run keeps its figures). */
+function writeResults(machine, runs, started, engineHost) {
   const summary = summarize(runs);
   const tgt = targets(summary);
-  const meta = { elapsedMs: performance.now() - started };
+  const phasesAll = runs.flatMap((r) => Object.values(r.phases));
+  const noisy = phasesAll.filter((p) => p.busyBeforePct > QUIET_PCT).length;
+  const meta = {
+    runs,
+    elapsedMs: typeof started === 'number' ? performance.now() - started : started.elapsedMs,
+    load:
+      `1-min load average at phase starts: median ${median(phasesAll.map((p) => p.loadavg1))?.toFixed(1)}, ` +
+      `max ${Math.max(...phasesAll.map((p) => p.loadavg1)).toFixed(1)}; ${noisy} of ${phasesAll.length} phases started ` +
+      `while the machine was > ${QUIET_PCT}% busy after waiting ${quiesceMaxMs / 1000} s for quiet (per-phase figures in results.json)`,
+  };
   const md = markdown(machine, summary, tgt, meta);
   fs.mkdirSync(path.dirname(outPrefix), { recursive: true });
   fs.writeFileSync(`${outPrefix}.md`, md);
@@ -697,8 +888,9 @@ async function main() {
     `${JSON.stringify(
       {
         machine,
-        config: { sizes, reps, variants, tools, layers: LAYERS, healthIntervalMs, settleMs, timeoutMs, dom0Args, engineHost: engine.host },
+        config: { sizes, reps, variants, skip: [...skip], tools, quiesceMaxMs, layers: LAYERS, healthIntervalMs, settleMs, timeoutMs, dom0Args, engineHost },
         elapsedMs: Math.round(meta.elapsedMs),
+        ...(typeof started === 'number' ? {} : { reportFrom: started.from }),
         targets: tgt,
         summary,
         runs,
@@ -707,10 +899,7 @@ async function main() {
       2,
     )}\n`,
   );
-  process.stdout.write(`${md}\n`);
-  say(`wrote ${path.relative(process.cwd(), `${outPrefix}.md`)} and ${path.relative(process.cwd(), `${outPrefix}.json`)}`);
-  const anyFailure = runs.some((r) => Object.values(r.phases).some((p) => !p.ok));
-  return anyFailure ? 1 : 0;
+  return md;
 }
 
 process.exitCode = await main();

@@ -13,5 +13,6 @@ export function downCommand(program: Command): void {
       const manifest = await loadOrThrow(manifestPath(g));
       const r = await down(manifest, engine(), { volumes: o.volumes, log: logger(g) });
       out(`removed ${r.removed.length} containers${r.kept.length ? `; kept volume containers: ${r.kept.join(', ')}` : ''}\n`);
+      for (const w of r.warnings) process.stderr.write(`dom0: ${w}\n`);
     });
 }

@@ -16,7 +16,10 @@ export interface DownOptions {
 
 export interface DownResult {
   removed: string[];
+  /** Volume containers kept (never removed without `volumes`). */
   kept: string[];
+  /** What could not or should not be removed: networks the engine refused, volumes dom0 did not create. */
+  warnings: string[];
 }
 
 export async function down(manifest: Manifest, engine: Engine, opts: DownOptions = {}): Promise<DownResult> {
@@ -25,6 +28,7 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
   const mine = (await engine.listContainers()).map(toObserved).filter((c) => c.owner?.fleet === fleet);
   const removed: string[] = [];
   const kept: string[] = [];
+  const warnings: string[] = [];
 
   // Order by the dependencies recorded on the containers, so orphans are ordered too.
   const running = mine.filter((c) => c.owner!.kind !== 'volume');
@@ -58,11 +62,25 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
       // Only volumes dom0 created for this fleet: a same-named volume made by hand is not ours.
       const info = await engine.inspectVolume(v.name);
       if (info?.labels[LABEL.fleet] === fleet) await engine.removeVolume(v.name);
-      else if (info) kept.push(`volume ${v.name} (not created by dom0)`);
+      else if (info) warnings.push(`volume ${v.name} kept: not created by dom0`);
     }
   }
   for (const n of await engine.listNetworks()) {
-    if (n.labels[LABEL.fleet] === fleet) await engine.removeNetwork(n.id).catch(() => undefined);
+    if (n.labels[LABEL.fleet] !== fleet) continue;
+    // Under load the engine can count an endpoint that is already gone for a moment: retry, then say so.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await engine.removeNetwork(n.id);
+        break;
+      } catch (e) {
+        if (attempt >= 3) {
+          log.warn({ event: 'network-kept', network: n.name, error: (e as Error).message }, `network ${n.name} could not be removed`);
+          warnings.push(`network ${n.name} could not be removed: ${(e as Error).message}`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
-  return { removed, kept };
+  return { removed, kept, warnings };
 }
