@@ -66,7 +66,8 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
 
   await ensureNetworksAndVolumes(manifest, engine, log);
   const pulls = opts.noPull ? emptyPullOutcome() : await pullImages(manifest, engine, log, { ...opts.pull, concurrency: opts.pullConcurrency ?? opts.pull?.concurrency });
-  const observed = await observe(engine, manifest);
+  const resolved = new Map(pulls.images.flatMap((i) => (i.imageId ? i.refs.map((r) => [r, i.imageId!] as const) : [])));
+  const observed = await observe(engine, manifest, resolved);
   const thePlan = plan(manifest, observed, { adopt: opts.adopt, startStopped: opts.startStopped, protect: opts.protect });
   const readiness = new Readiness(engine, manifest.name);
   try {

@@ -50,11 +50,12 @@ export function toObserved(c: ContainerSummary): ObservedContainer {
   return { ...c, owner: ownershipOf(c.labels), replacement: isReplacementName(c.name) };
 }
 
-export async function observe(engine: Engine, manifest: Manifest): Promise<Observed> {
+/** `knownImageIds`: IDs the pulls just resolved, so those images are not inspected again. */
+export async function observe(engine: Engine, manifest: Manifest, knownImageIds: ReadonlyMap<string, string> = new Map()): Promise<Observed> {
   const refs = [...new Set(entries(manifest).map((e) => e.image))];
   const [containers, ids] = await Promise.all([
     engine.listContainers(),
-    Promise.all(refs.map(async (r) => [r, (await engine.inspectImage(r))?.id] as const)),
+    Promise.all(refs.map(async (r) => [r, knownImageIds.get(r) ?? (await engine.inspectImage(r))?.id] as const)),
   ]);
   return { containers: containers.map(toObserved), imageIds: Object.fromEntries(ids) };
 }
