@@ -61,6 +61,7 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
   return {
     file: model.file,
     name: model.name,
+    origin: model.file,
     volumeContainers: volumeContainers.sort(byName),
     jobs: jobs.sort(byName),
     services: services.sort(byName),

@@ -169,7 +169,10 @@ export interface RegistryCredential {
 
 export interface Manifest {
   file: string; // absolute path of the manifest
-  name: string; // fleet name (default "dom0")
+  name: string; // fleet name
+  /** Where this fleet's manifest lives, as the host sees it: recorded on every container; only containers
+   *  applied from the same origin may be removed as orphans or by `down`. */
+  origin: string;
   volumeContainers: VolumeContainerSpec[];
   jobs: ContainerSpec[];
   services: ContainerSpec[];

@@ -53,6 +53,7 @@ export function manifest(parts: { services?: ContainerSpec[]; jobs?: ContainerSp
   return {
     file: '/tmp/dom0.yaml',
     name,
+    origin: '/tmp/dom0.yaml',
     volumeContainers: parts.volumes ?? [],
     jobs: parts.jobs ?? [],
     services: parts.services ?? [],
