@@ -20,6 +20,7 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { EngineError, type EngineErrorKind } from './errors.js';
+import { onJsonLines } from './ndjson.js';
 import { registryAuthHeader } from '../registry/credentials.js';
 
 export interface DockerEngineOptions {
@@ -166,6 +167,7 @@ export class DockerEngine implements Engine {
       repoDigests: i.RepoDigests ?? [],
       created: i.Created,
       volumes: Object.keys(i.Config?.Volumes ?? {}),
+      labels: i.Config?.Labels ?? {},
     };
   }
 
@@ -284,27 +286,6 @@ export class DockerEngine implements Engine {
       },
     };
   }
-}
-
-/** Calls `onLine` with each JSON object of a newline-delimited JSON stream; unparsable lines are skipped. */
-function onJsonLines<T>(stream: Readable, onLine: (value: T) => void): void {
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line) continue;
-      let value: T;
-      try {
-        value = JSON.parse(line) as T;
-      } catch {
-        continue;
-      }
-      onLine(value);
-    }
-  });
 }
 
 function parseHealth(status: string): HealthState | undefined {
