@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { apply, type ApplyResult } from '../reconcile/apply.js';
-import { engine, type GlobalOptions, loadOrThrow, logger, manifestPath } from './context.js';
+import { engine, type GlobalOptions, loadWithNotes, logger, manifestPath } from './context.js';
 import { NotConvergedError, UsageError } from './errors.js';
 import { out, table } from './format.js';
+import { type LoadInfo, printNotes } from './plan.js';
 
 export function parseConcurrency(v: string): number {
   const n = Number(v);
@@ -10,9 +11,10 @@ export function parseConcurrency(v: string): number {
   return n;
 }
 
-export function applyJson(r: ApplyResult): object {
+export function applyJson(r: ApplyResult, info?: LoadInfo): object {
   return {
     fleet: r.plan.fleet,
+    ...(info ? { origin: info.origin, notes: info.notes } : {}),
     converged: r.converged,
     durationMs: r.durationMs,
     actions: r.outcomes.map((o) => ({
@@ -27,10 +29,10 @@ export function applyJson(r: ApplyResult): object {
   };
 }
 
-export function printApply(r: ApplyResult): string {
+export function printApply(r: ApplyResult, notes: string[] = []): string {
   const rows = r.outcomes.map((o) => ['  ' + o.action, o.kind, o.name, o.status, o.error ?? o.reasons.join('; ')]);
   const verdict = r.converged ? 'converged' : 'did not converge';
-  return `fleet ${r.plan.fleet}\n${table(rows)}\n${verdict} in ${(r.durationMs / 1000).toFixed(1)}s\n`;
+  return `fleet ${r.plan.fleet}\n${printNotes(notes)}${table(rows)}\n${verdict} in ${(r.durationMs / 1000).toFixed(1)}s\n`;
 }
 
 export function applyCommand(program: Command): void {
@@ -44,7 +46,7 @@ export function applyCommand(program: Command): void {
     .option('--timeout <seconds>', 'default wait timeout for a dependency, in seconds', (v) => Number(v) * 1000)
     .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const manifest = await loadOrThrow(manifestPath(g));
+      const { manifest, notes } = await loadWithNotes(manifestPath(g));
       const eng = engine();
       const r = await apply(manifest, eng, {
         adopt: o.adopt,
@@ -53,7 +55,7 @@ export function applyCommand(program: Command): void {
         waitTimeoutMs: o.timeout,
         log: logger(g),
       });
-      out(o.json ? `${JSON.stringify(applyJson(r))}\n` : printApply(r));
+      out(o.json ? `${JSON.stringify(applyJson(r, { origin: manifest.origin, notes }))}\n` : printApply(r, notes));
       if (!r.converged) {
         // When the engine went away mid-apply, that is the one sentence worth saying.
         await eng.ping();

@@ -5,7 +5,7 @@ import { isEngineError } from '../engine/errors.js';
 import { formatDiagnostic } from '../manifest/load.js';
 import { scrub } from '../redact.js';
 import { applyCommand } from './apply.js';
-import { reportEngineCalls } from './context.js';
+import { reportEngineCalls, setGlobalOptions, type GlobalOptions } from './context.js';
 import { downCommand } from './down.js';
 import { EXIT, ManifestError, NotConvergedError, UsageError } from './errors.js';
 import { graphCommand } from './graph.js';
@@ -20,6 +20,8 @@ export function buildProgram(): Command {
     .description('boot orchestrator for a Docker host: dom0.yaml → plan → apply')
     .option('-f, --file <file>', 'manifest (default: $DOM0_MANIFEST, ./dom0.yaml, /etc/dom0/dom0.yaml)')
     .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+    .option('--fleet <name>', "fleet name (default: $DOM0_FLEET, the manifest's name:, else its directory's name)")
+    .hook('preAction', (_program, action) => setGlobalOptions(action.optsWithGlobals<GlobalOptions>()))
     .exitOverride()
     .showHelpAfterError();
   validateCommand(program);

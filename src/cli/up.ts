@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
 import { UpLoop } from '../up/loop.js';
-import { engine, type GlobalOptions, logger, manifestPath } from './context.js';
+import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
 import { parseConcurrency } from './apply.js';
 import { UsageError } from './errors.js';
 
@@ -26,6 +26,7 @@ export function upCommand(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const loop = new UpLoop({
         file: manifestPath(g),
+        fleet: fleetOption(),
         engine: engine(),
         log: logger(g),
         state: new StateDir(o.stateDir ?? stateDirFromEnv()),

@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { dedupeDiagnostics, sortDiagnostics, type Path } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
+import { FLEET_NAME, fleetName } from './fleet-name.js';
+import type { BindSourceHook } from './host-paths.js';
 import { interpolateTree, type Lookup } from './interpolate.js';
 import { placeIssues } from './issues.js';
 import { KIND_OF, type Entry, type Model, type Reporter } from './model.js';
@@ -38,9 +40,13 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export interface LoadOptions {
   env?: Record<string, string | undefined>;
   readFile?: (path: string) => string | undefined;
+  // Identity and host paths, as src/up/host-view.ts decides them:
+  fleet?: string; // --fleet / $DOM0_FLEET, validated by the caller: wins over `name:`
+  origin?: string; // Manifest.origin (default: the absolute path given); the default fleet name derives from its directory
+  bindSource?: BindSourceHook;
 }
 
-export async function loadManifest(file: string, opts: { env?: Record<string, string | undefined> } = {}): Promise<LoadResult> {
+export async function loadManifest(file: string, opts: Omit<LoadOptions, 'readFile'> = {}): Promise<LoadResult> {
   const fail = (message: string): LoadResult => ({ ok: false, diagnostics: [{ file, line: 1, col: 1, message }] });
   let bytes: Buffer;
   try {
@@ -52,7 +58,7 @@ export async function loadManifest(file: string, opts: { env?: Record<string, st
     const code = (e as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'cannot read manifest: no such file' : `cannot read manifest: ${(e as Error).message}`);
   }
-  return loadManifestText(bytes, file, { env: opts.env ?? process.env, readFile: readSmallFile });
+  return loadManifestText(bytes, file, { ...opts, env: opts.env ?? process.env, readFile: readSmallFile });
 }
 
 export function loadManifestText(text: string | Buffer, file: string, opts: LoadOptions = {}): LoadResult {
@@ -152,8 +158,9 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
     },
   }) as Record<string, unknown>;
 
-  const model = buildModel(data, abs, dir, doc, report);
-  const manifest = normalize(model, { env, home, readFile, report });
+  const origin = opts.origin ?? abs;
+  const model = buildModel(data, abs, dir, doc, report, { fleet: opts.fleet, hostDir: dirname(origin) });
+  const manifest = normalize(model, { env, home, readFile, report, origin, bindSource: opts.bindSource });
   checkRules(model, manifest, report);
 
   if (errors.length > 0) {
@@ -199,12 +206,20 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, base: Path, label: st
   return undefined;
 }
 
-function buildModel(data: Record<string, unknown>, file: string, dir: string, doc: Located, report: Reporter): Model {
+function buildModel(
+  data: Record<string, unknown>,
+  file: string,
+  dir: string,
+  doc: Located,
+  report: Reporter,
+  id: { fleet?: string; hostDir: string },
+): Model {
   const top = validate(topSchema, data, [], 'manifest', data, report);
+  const written = top?.name ?? (typeof data.name === 'string' && FLEET_NAME.test(data.name) ? data.name : undefined);
   const model: Model = {
     file,
     dir,
-    name: top?.name ?? (typeof data.name === 'string' && /^[a-z0-9][a-z0-9_.-]*$/.test(data.name) ? data.name : 'dom0'),
+    name: fleetName({ flag: id.fleet, manifest: written, hostDir: id.hostDir }),
     pullPolicy: (top?.pull_policy ?? 'missing') as PullPolicy,
     entries: [],
     volumes: new Map(),

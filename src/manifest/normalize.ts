@@ -3,6 +3,8 @@
 
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseDotenv } from './dotenv.js';
+import type { BindSourceHook } from './host-paths.js';
+import type { Path } from './diagnostics.js';
 import { setOwn } from './own.js';
 import type { Lookup } from './interpolate.js';
 import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
@@ -28,6 +30,8 @@ export interface NormalizeContext {
   home: string;
   readFile(path: string): string | undefined;
   report: Reporter;
+  origin: string; // Manifest.origin
+  bindSource?: BindSourceHook; // relative bind sources → host paths (dom0 in a container)
 }
 
 export function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
@@ -61,7 +65,7 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
   return {
     file: model.file,
     name: model.name,
-    origin: model.file,
+    origin: ctx.origin,
     volumeContainers: volumeContainers.sort(byName),
     jobs: jobs.sort(byName),
     services: services.sort(byName),
@@ -108,7 +112,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     environment: environment(e, s, model, ctx),
     ports: ports(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], `too many published ports in the manifest (more than ${MAX_PORT_BINDINGS})`, true)),
     expose: [...new Set((s.expose ?? []).flatMap(expandExpose))],
-    volumes: (s.volumes ?? []).map((m) => resolveMount(m, model.dir, ctx.home)),
+    volumes: (s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source'])),
     volumesFrom,
     links,
     dependsOn: dependencies(s, volumesFrom, links, l),
@@ -194,8 +198,14 @@ function resolvePath(p: string, dir: string, home: string): string {
   return isAbsolute(p) ? p : resolve(dir, p);
 }
 
-function resolveMount(m: Mount, dir: string, home: string): Mount {
-  return m.type === 'bind' ? { ...m, source: resolvePath(m.source, dir, home) } : m;
+function resolveMount(m: Mount, dir: string, ctx: NormalizeContext, at: Path): Mount {
+  if (m.type !== 'bind') return m;
+  const source = resolvePath(m.source, dir, ctx.home);
+  // Written relative, it was resolved where dom0 runs: the engine needs the host's path.
+  if (!ctx.bindSource || isAbsolute(m.source)) return { ...m, source };
+  const r = ctx.bindSource(m.source, source);
+  if (!r.ok) ctx.report(at, r.error);
+  return { ...m, source: r.ok ? r.source : source };
 }
 
 function healthcheck(h: NonNullable<ParsedContainer['healthcheck']>): Healthcheck {

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { Engine, EventStream } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import type { Log } from '../log.js';
-import { formatDiagnostic, loadManifest, loadManifestText } from '../manifest/load.js';
+import { formatDiagnostic } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import { apply } from '../reconcile/apply.js';
 import { LABEL } from '../reconcile/labels.js';
+import { type HostLoadResult, ManifestLoader } from './host-view.js';
 import { currentHash, ManifestWatch } from './manifest-watch.js';
 import { selfContainerId } from './self-container.js';
 import { type StateDir, sha256 } from './state-dir.js';
@@ -16,6 +17,7 @@ import { PullRetry } from './pull-retry.js';
 
 export interface UpOptions {
   file: string;
+  fleet?: string; // --fleet / $DOM0_FLEET
   engine: Engine;
   log: Log;
   state: StateDir;
@@ -45,12 +47,14 @@ export class UpLoop {
   private readonly supervisor: Supervisor;
   private readonly pullRetry: PullRetry;
   private watch: ManifestWatch | undefined;
+  private readonly loader: ManifestLoader;
   private stopped!: () => void;
   readonly done = new Promise<void>((r) => (this.stopped = r));
 
   constructor(private readonly o: UpOptions) {
     const self = selfContainerId();
     this.protect = new Set(self ? [self] : []);
+    this.loader = new ManifestLoader(o.engine, { fleet: o.fleet, selfId: self });
     this.supervisor = new Supervisor(o.engine, () => this.manifest?.name, o.log, {
       protect: this.protect,
       onDestroyed: (name) => this.scheduleRepair(`${name} was removed outside dom0`),
@@ -130,7 +134,7 @@ export class UpLoop {
 
   /** At boot an invalid or missing manifest falls back to the last one that applied. */
   private async bootApply(): Promise<void> {
-    const r = await loadManifest(this.o.file);
+    const r = await this.load(this.o.file);
     if (r.ok) {
       this.manifest = r.manifest;
       await this.runApply('full', 'boot', true);
@@ -142,7 +146,7 @@ export class UpLoop {
       this.o.log.error({ event: 'no-manifest' }, 'no valid manifest and no last-good manifest: nothing applied; watching for a valid one');
       return;
     }
-    const lr = loadManifestText(last.text, last.source);
+    const lr = await this.load(last.source, last.text);
     if (!lr.ok) {
       this.logInvalid(lr.diagnostics);
       return;
@@ -153,6 +157,22 @@ export class UpLoop {
     );
     this.manifest = lr.manifest;
     await this.runApply('full', 'boot (last-good manifest)', false);
+  }
+
+  /** The manifest as the host sees it (src/up/host-view.ts); an engine lost while asking is waited for. */
+  private async load(file: string, text?: string): Promise<HostLoadResult> {
+    for (;;) {
+      try {
+        const r = await this.loader.load(file, text);
+        if (r.ok) for (const note of r.notes) this.o.log.info({ event: 'manifest-note', note }, note);
+        return r;
+      } catch (e) {
+        if (!isEngineError(e) || this.stopping) throw e;
+        this.o.log.warn({ event: 'engine-unreachable', error: (e as Error).message }, "cannot inspect dom0's own container");
+        await sleep(1000);
+        await this.waitForEngine();
+      }
+    }
   }
 
   private logInvalid(diagnostics: Parameters<typeof formatDiagnostic>[0][]): void {
@@ -184,7 +204,7 @@ export class UpLoop {
 
   private async cycle(mode: Mode, why: string): Promise<void> {
     if (mode === 'full') {
-      const r = await loadManifest(this.o.file);
+      const r = await this.load(this.o.file);
       if (!r.ok) {
         this.logInvalid(r.diagnostics);
         return;
