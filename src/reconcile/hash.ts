@@ -42,7 +42,18 @@ export function hashedSpec(spec: EntrySpec, imageId: string | undefined): { [k: 
   // A volume container's image only seeds its volumes once: a newer pull of the same tag
   // changes nothing about it, so its hash follows the reference, not the image ID.
   if (spec.kind !== 'volume') picked.imageId = imageId ?? `missing:${spec.image}`;
+  // The hashed spec is stored in the io.dom0.spec label, which anyone who can list containers
+  // reads: environment values (passwords, tokens) go in as their digests, keys stay readable.
+  if (spec.kind !== 'volume' && spec.environment) picked.environment = hashedValues(spec.environment);
   return (canonicalize(picked) as { [k: string]: Canonical } | undefined) ?? {};
+}
+
+export function envValueDigest(value: string): string {
+  return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+}
+
+function hashedValues(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, envValueDigest(v)]));
 }
 
 export function hashCanonical(c: Canonical): string {

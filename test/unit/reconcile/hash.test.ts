@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalize, configHash } from '../../../src/reconcile/hash.js';
+import { canonicalize, configHash, envValueDigest, hashedSpec } from '../../../src/reconcile/hash.js';
 import { IMAGE_ID, svc, vol } from './build.js';
 
 describe('config hash', () => {
@@ -9,9 +9,13 @@ describe('config hash', () => {
 
   it('is pinned: a dom0 release must not change the hash of an unchanged entry', () => {
     // If this fails, every existing fleet would be recreated on upgrade. Bump HASH_SCHEME with a migration instead.
+    // Changed once, deliberately (issue 9): environment values are hashed as digests so the
+    // io.dom0.spec label holds no secrets; every container with `environment` recreates once.
     expect(configHash(svc('web', { command: ['httpd', '-f'], environment: { A: '1' } }), IMAGE_ID)).toBe(
-      '209effde70d1ac595867bfe4b1ddd301d6e05d40faeb525a51460ff0bd11ae61',
+      '42ecd002549bab1cf91840b07a52ef44bc2c614d6f3b0ca86dcf9027633f266e',
     );
+    // An entry without environment keeps its pre-issue-9 hash.
+    expect(configHash(svc('web', { command: ['httpd', '-f'] }), IMAGE_ID)).toBe('c86a885e996ae59f660cc528ca0d93baca4740fb85a6becc9a2840e58585d624');
     expect(configHash(vol('home', ['/home']), IMAGE_ID)).toBe('bc2043e637a3a88fafc78e094038ea0382bcb4b464cf3dcde2c2627c2900278b');
   });
 
@@ -43,6 +47,16 @@ describe('config hash', () => {
   it("a volume container's hash ignores the image ID: a newer pull of its tag must not block it", () => {
     expect(configHash(vol('home'), IMAGE_ID)).toBe(configHash(vol('home'), 'sha256:2222'));
     expect(configHash(vol('home'), IMAGE_ID)).not.toBe(configHash({ ...vol('home'), image: 'alpine:3' }, IMAGE_ID));
+  });
+
+  it('the spec label holds digests of environment values, never the values', () => {
+    const spec = hashedSpec(svc('web', { environment: { DB_PASSWORD: 'hunter2-s3cret', EMPTY: '' } }), IMAGE_ID);
+    expect(JSON.stringify(spec)).not.toContain('hunter2-s3cret');
+    expect(spec.environment).toEqual({
+      DB_PASSWORD: envValueDigest('hunter2-s3cret'),
+      EMPTY: 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    });
+    expect(envValueDigest('hunter2-s3cret')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('canonicalize drops empties and sorts keys', () => {
