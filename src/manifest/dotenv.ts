@@ -19,7 +19,8 @@ export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
     const body = line.replace(/^export\s+/, '');
     const eq = body.indexOf('=');
     const key = (eq < 0 ? body : body.slice(0, eq)).trim();
-    if (!KEY.test(key)) return { ok: false, line: n + 1, error: `invalid variable name ${JSON.stringify(key)}` };
+    // The text is not echoed: a line without `=` may be a pasted password.
+    if (!KEY.test(key)) return { ok: false, line: n + 1, error: 'invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`' };
     if (eq < 0) {
       const v = lookup(key);
       if (v !== undefined) values[key] = v;

@@ -14,11 +14,16 @@ const LONG_UNITS_MS: Record<string, number> = { d: 86_400_000, w: 604_800_000 };
 
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w)/y;
 
+/** The longest delay Node's timers hold (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
  * Milliseconds for a Go-style duration as Compose accepts it: one or more `<number><unit>`
  * parts, units ns, us, ms, s, m, h (plus d and w when `long` is set, for pull_policy every_<d>).
+ * At most MAX_TIMER_MS, since dom0 waits with timers; `long` durations are compared with
+ * timestamps, never put in a timer, and may be longer.
  */
 export function parseDuration(input: string, opts: { long?: boolean } = {}): ParseResult<number> {
   const s = input.trim();
@@ -40,6 +45,7 @@ export function parseDuration(input: string, opts: { long?: boolean } = {}): Par
     total += Number(m[1]) * ms;
   }
   if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return bad('too large');
+  if (!opts.long && total > MAX_TIMER_MS) return bad(`too long: at most ${MAX_TIMER_MS} ms (about 24 days)`);
   // Round to microseconds: keeps "1.1s" at 1100 instead of 1100.0000000000002.
   return { ok: true, value: Math.round(total * 1000) / 1000 };
 }

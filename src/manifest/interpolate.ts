@@ -59,9 +59,9 @@ function expand(s: string, lookup: Lookup, unset: string[], depth: number): stri
   return out;
 }
 
-function invalid(s: string): InterpolationError {
-  const shown = s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  return new InterpolationError(`invalid interpolation format in ${JSON.stringify(shown)}: use $$ for a literal $`);
+// The value is not echoed (it may be a password): the diagnostic's position points at it.
+function invalid(_s: string): InterpolationError {
+  return new InterpolationError('invalid interpolation format: use $$ for a literal $');
 }
 
 /** Index of the `}` closing a `${` whose body starts at `from`; nested `${...}` and `$$` skipped. */

@@ -1,8 +1,6 @@
 // Entry point: dom0.yaml → LoadResult. Never throws for bad input; every problem is a
 // diagnostic at FILE:LINE:COL, all of them reported at once, sorted by position.
 
-import { readFileSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
@@ -15,6 +13,7 @@ import { placeIssues } from './issues.js';
 import { KIND_OF, type Entry, type Model, type Reporter } from './model.js';
 import { normalize } from './normalize.js';
 import { parseYaml, type Located } from './parse.js';
+import { readCapped, readSideFile } from './read-file.js';
 import { checkRules } from './rules.js';
 import {
   containerSchema,
@@ -39,26 +38,28 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface LoadOptions {
   env?: Record<string, string | undefined>;
-  readFile?: (path: string) => string | undefined;
+  /** A file the manifest names: its text, undefined if it does not exist, or why it cannot be used. */
+  readFile?: SideFileReader;
   // Identity and host paths, as src/up/host-view.ts decides them:
   fleet?: string; // --fleet / $DOM0_FLEET, validated by the caller: wins over `name:`
   origin?: string; // Manifest.origin (default: the absolute path given); the default fleet name derives from its directory
   bindSource?: BindSourceHook;
 }
 
+export type SideFileReader = (path: string) => string | undefined | { error: string };
+
 export async function loadManifest(file: string, opts: Omit<LoadOptions, 'readFile'> = {}): Promise<LoadResult> {
-  const fail = (message: string): LoadResult => ({ ok: false, diagnostics: [{ file, line: 1, col: 1, message }] });
-  let bytes: Buffer;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) return fail('cannot read manifest: not a regular file');
-    if (st.size > MAX_MANIFEST_BYTES) return fail(tooLarge(st.size));
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'cannot read manifest: no such file' : `cannot read manifest: ${(e as Error).message}`);
-  }
-  return loadManifestText(bytes, file, { ...opts, env: opts.env ?? process.env, readFile: readSmallFile });
+  const read = readManifestFile(file);
+  if (!read.ok) return read;
+  return loadManifestText(read.bytes, file, { ...opts, env: opts.env ?? process.env, readFile: readSideFile });
+}
+
+/** The manifest's bytes, read once: `dom0 up` validates, applies and saves as last-good this very buffer. */
+export function readManifestFile(file: string): { ok: true; bytes: Buffer } | { ok: false; diagnostics: Diagnostic[] } {
+  const r = readCapped(file, MAX_MANIFEST_BYTES);
+  if (r.ok) return r;
+  const message = /^too large/.test(r.error) ? `manifest is ${r.error}` : `cannot read manifest: ${r.error}`;
+  return { ok: false, diagnostics: [{ file, line: 1, col: 1, message }] };
 }
 
 export function loadManifestText(text: string | Buffer, file: string, opts: LoadOptions = {}): LoadResult {
@@ -72,15 +73,6 @@ export function loadManifestText(text: string | Buffer, file: string, opts: Load
 
 function tooLarge(size: number): string {
   return `manifest is too large (${size} bytes; the limit is ${MAX_MANIFEST_BYTES})`;
-}
-
-function readSmallFile(path: string): string | undefined {
-  try {
-    if (statSync(path).size > MAX_MANIFEST_BYTES) return undefined;
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function decode(text: string | Buffer): { ok: true; text: string } | { ok: false; offset: number; message: string } {
@@ -144,7 +136,7 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
 
   const abs = resolve(file);
   const dir = dirname(abs);
-  const readFile = opts.readFile ?? readSmallFile;
+  const readFile = opts.readFile ?? readSideFile;
   const env = environment(opts.env ?? process.env, dir, readFile, errors);
   const home = env('HOME') ?? homedir();
 
@@ -183,13 +175,17 @@ function describe(v: unknown): string {
 function environment(
   processEnv: Record<string, string | undefined>,
   dir: string,
-  readFile: (path: string) => string | undefined,
+  readFile: SideFileReader,
   errors: Diagnostic[],
 ): Lookup {
   const fromProcess: Lookup = (name) => (Object.hasOwn(processEnv, name) ? processEnv[name] : undefined);
   const dotenvPath = join(dir, '.env');
   const text = readFile(dotenvPath);
   if (text === undefined) return fromProcess;
+  if (typeof text !== 'string') {
+    errors.push({ file: dotenvPath, line: 1, col: 1, message: `cannot read .env: ${text.error}` });
+    return fromProcess;
+  }
   const parsed = parseDotenv(text, fromProcess);
   if (!parsed.ok) {
     errors.push({ file: dotenvPath, line: parsed.line, col: 1, message: parsed.error });

@@ -28,7 +28,8 @@ export const MAX_PORT_BINDINGS = 10_000;
 export interface NormalizeContext {
   env: Lookup;
   home: string;
-  readFile(path: string): string | undefined;
+  /** See LoadOptions.readFile: text, undefined if missing, or why the file cannot be used. */
+  readFile(path: string): string | undefined | { error: string };
   report: Reporter;
   origin: string; // Manifest.origin
   bindSource?: BindSourceHook; // relative bind sources → host paths (dom0 in a container)
@@ -110,8 +111,10 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     containerName: s.container_name ?? e.key,
     image: s.image,
     environment: environment(e, s, model, ctx),
-    ports: ports(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], `too many published ports in the manifest (more than ${MAX_PORT_BINDINGS})`, true)),
-    expose: [...new Set((s.expose ?? []).flatMap(expandExpose))],
+    ports: spend(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], tooManyPorts, true)) ? (s.ports ?? []).flatMap(expandPorts) : [],
+    expose: spend(s.expose ?? [], l.budget, () => ctx.report([...at, 'expose'], tooManyPorts, true))
+      ? [...new Set((s.expose ?? []).flatMap(expandExpose))]
+      : [],
     volumes: (s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source'])),
     volumesFrom,
     links,
@@ -168,6 +171,10 @@ function environment(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeC
       if (f.required) ctx.report(where, `env_file ${JSON.stringify(f.path)} cannot be read (looked for ${abs})`);
       continue;
     }
+    if (typeof text !== 'string') {
+      ctx.report(where, `env_file ${JSON.stringify(f.path)} cannot be used: ${text.error} (${abs})`);
+      continue;
+    }
     const parsed = parseDotenv(text, ctx.env);
     if (!parsed.ok) {
       ctx.report(where, `env_file ${JSON.stringify(f.path)} line ${parsed.line}: ${parsed.error}`);
@@ -183,14 +190,17 @@ function environment(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeC
   return sortedRecord(env);
 }
 
-function ports(ranges: PortRange[], budget: { ports: number }, exhausted: () => void): ContainerSpec['ports'] {
+const tooManyPorts = `too many ports in the manifest (more than ${MAX_PORT_BINDINGS}, published and exposed together)`;
+
+/** Takes the ranges' ports from the manifest-wide budget; false once it is exhausted. */
+function spend(ranges: PortRange[], budget: { ports: number }, exhausted: () => void): boolean {
   const total = ranges.reduce((n, r) => n + portCount(r), 0);
   budget.ports -= total;
   if (budget.ports < 0) {
     if (budget.ports + total >= 0) exhausted(); // report once, at the entry that crossed the limit
-    return [];
+    return false;
   }
-  return ranges.flatMap(expandPorts);
+  return true;
 }
 
 function resolvePath(p: string, dir: string, home: string): string {
@@ -343,6 +353,7 @@ function registries(model: Model, ctx: NormalizeContext): Record<string, Registr
       const abs = resolvePath(r.password_file, model.dir, ctx.home);
       const text = ctx.readFile(abs);
       if (text === undefined) ctx.report(['registries', host, 'password_file'], `password_file ${JSON.stringify(r.password_file)} cannot be read (looked for ${abs})`);
+      else if (typeof text !== 'string') ctx.report(['registries', host, 'password_file'], `password_file ${JSON.stringify(r.password_file)} cannot be used: ${text.error} (${abs})`);
       else if (r.password === undefined) cred.password = text.replace(/\r?\n$/, '');
     }
     if (r.identitytoken !== undefined) cred.identityToken = r.identitytoken;

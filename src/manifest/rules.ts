@@ -10,6 +10,10 @@ import { didYouMean } from './suggest.js';
 import { entries, type Manifest } from './types.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Compose's rule for service names; it also keeps names safe to print in `dom0 graph`. */
+const ENTRY_NAME = /^[a-zA-Z0-9._-]+$/;
+/** dom0 creates a replacement as `<name>.dom0-next` before swapping it in (reconcile/labels.ts REPLACEMENT_SUFFIX). */
+export const RESERVED_SUFFIX = '.dom0-next';
 const MAX_CONTAINER_NAME = 253;
 const SECTION_LABEL = { volume_containers: 'volume container', jobs: 'job', services: 'service' } as const;
 
@@ -20,6 +24,11 @@ export function checkRules(model: Model, manifest: Manifest, report: Reporter): 
     if (first) {
       report([e.section, e.key], `\`${e.key}\` is already declared as a ${SECTION_LABEL[first.section]} (line ${first.position.line}); entry names must be unique across volume_containers, jobs and services`, true);
     } else declared.set(e.key, e);
+    if (!ENTRY_NAME.test(e.key)) {
+      report([e.section, e.key], `invalid ${SECTION_LABEL[e.section]} name ${JSON.stringify(e.key)}: use letters, digits, \`.\`, \`_\` and \`-\``, true);
+    } else if (e.key.endsWith(RESERVED_SUFFIX)) {
+      report([e.section, e.key], `invalid ${SECTION_LABEL[e.section]} name \`${e.key}\`: the suffix \`${RESERVED_SUFFIX}\` is reserved for dom0's replacement containers`, true);
+    }
   }
 
   checkContainerNames(model, report);
@@ -57,7 +66,11 @@ function checkContainerNames(model: Model, report: Reporter): void {
     const name = containerNameOf(e);
     const explicit = e.fields.container_name !== undefined;
     const where = explicit ? [e.section, e.key, 'container_name'] : [e.section, e.key];
-    if (name.length > MAX_CONTAINER_NAME) {
+    if (!explicit && (!ENTRY_NAME.test(name) || name.endsWith(RESERVED_SUFFIX))) {
+      // already reported as an invalid entry name
+    } else if (name.endsWith(RESERVED_SUFFIX)) {
+      report(where, `invalid container name \`${name}\`: the suffix \`${RESERVED_SUFFIX}\` is reserved for dom0's replacement containers`);
+    } else if (name.length > MAX_CONTAINER_NAME) {
       report(where, `invalid container name: ${name.length} characters, Docker allows at most ${MAX_CONTAINER_NAME}`, !explicit);
     } else if (!CONTAINER_NAME.test(name)) {
       report(

@@ -36,7 +36,8 @@ export function shellSplit(input: string): ParseResult<string[]> {
       inWord = true;
     }
   }
-  if (quote) return { ok: false, error: `unterminated ${quote} quote in ${JSON.stringify(input)}` };
+  // The command is not echoed: it may carry a password (`mysql -pSECRET`).
+  if (quote) return { ok: false, error: `unterminated ${quote} quote in the command` };
   if (inWord) words.push(cur);
   return { ok: true, value: words };
 }

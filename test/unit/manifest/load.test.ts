@@ -43,7 +43,7 @@ describe('environment', () => {
   });
 
   it('points .env syntax errors at the .env file', () => {
-    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'OK=1\n=broken\n' } })).toEqual(['/srv/dom0/.env:2:1: invalid variable name ""']);
+    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'OK=1\n=broken\n' } })).toEqual(['/srv/dom0/.env:2:1: invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`']);
   });
 });
 

@@ -58,7 +58,7 @@ describe('parseDotenv', () => {
   });
 
   it('reports the line of a bad entry', () => {
-    expect(parseDotenv('A=1\n1BAD=2\n', lookup)).toEqual({ ok: false, line: 2, error: 'invalid variable name "1BAD"' });
+    expect(parseDotenv('A=1\n1BAD=2\n', lookup)).toEqual({ ok: false, line: 2, error: 'invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`' });
     expect(parseDotenv('A="open\n', lookup)).toMatchObject({ ok: false, line: 2 });
   });
 });
