@@ -4,12 +4,16 @@ import { UpLoop } from '../up/loop.js';
 import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
 import { parseConcurrency } from './apply.js';
 import { UsageError } from './errors.js';
+import { MAX_TIMER_MS } from '../manifest/durations.js';
 
-function seconds(flag: string) {
+/** A `--flag <seconds>` parser; the result goes into a timer, so it must fit in one (about 24 days). */
+export function seconds(flag: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number of seconds > 0, not "${v}"`);
-    return n * 1000;
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number of seconds > 0, not "${v}"`);
+    const ms = Math.round(n * 1000);
+    if (ms > MAX_TIMER_MS) throw new UsageError(`${flag} is at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days), not "${v}"`);
+    return Math.max(1, ms);
   };
 }
 
