@@ -1,10 +1,9 @@
 // `dom0 up`: apply the manifest, then own the fleet for as long as the host runs — re-apply on
 // edits and SIGHUP, supervise restarts, repair drift periodically, survive engine restarts.
-import { readFileSync } from 'node:fs';
 import type { Engine, EventStream } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import type { Log } from '../log.js';
-import { formatDiagnostic } from '../manifest/load.js';
+import { formatDiagnostic, readManifestFile } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import { apply } from '../reconcile/apply.js';
 import { LABEL } from '../reconcile/labels.js';
@@ -134,14 +133,20 @@ export class UpLoop {
 
   /** At boot an invalid or missing manifest falls back to the last one that applied. */
   private async bootApply(): Promise<void> {
-    const r = await this.load(this.o.file);
+    const { r, bytes } = await this.loadFile();
     if (r.ok) {
       this.manifest = r.manifest;
-      await this.runApply('full', 'boot', true);
+      await this.runApply('full', 'boot', bytes);
       return;
     }
     this.logInvalid(r.diagnostics);
-    const last = this.o.state.loadLastGood();
+    let last: ReturnType<StateDir['loadLastGood']>;
+    try {
+      last = this.o.state.loadLastGood();
+    } catch (e) {
+      this.o.log.error({ event: 'state-file-corrupt', error: (e as Error).message }, `cannot use the last-good manifest: ${(e as Error).message}`);
+      return;
+    }
     if (!last) {
       this.o.log.error({ event: 'no-manifest' }, 'no valid manifest and no last-good manifest: nothing applied; watching for a valid one');
       return;
@@ -156,11 +161,18 @@ export class UpLoop {
       `MANIFEST INVALID OR MISSING: applying the last manifest that applied (saved ${last.savedAt})`,
     );
     this.manifest = lr.manifest;
-    await this.runApply('full', 'boot (last-good manifest)', false);
+    await this.runApply('full', 'boot (last-good manifest)', undefined);
+  }
+
+  /** Reads the manifest once: the bytes validated are the bytes applied and saved as last-good. */
+  private async loadFile(): Promise<{ r: HostLoadResult; bytes?: Buffer }> {
+    const read = readManifestFile(this.o.file);
+    if (!read.ok) return { r: read };
+    return { r: await this.load(this.o.file, read.bytes), bytes: read.bytes };
   }
 
   /** The manifest as the host sees it (src/up/host-view.ts); an engine lost while asking is waited for. */
-  private async load(file: string, text?: string): Promise<HostLoadResult> {
+  private async load(file: string, text?: string | Buffer): Promise<HostLoadResult> {
     for (;;) {
       try {
         const r = await this.loader.load(file, text);
@@ -204,22 +216,22 @@ export class UpLoop {
 
   private async cycle(mode: Mode, why: string): Promise<void> {
     if (mode === 'full') {
-      const r = await this.load(this.o.file);
+      const { r, bytes } = await this.loadFile();
       if (!r.ok) {
         this.logInvalid(r.diagnostics);
         return;
       }
       this.o.log.info({ event: 'manifest-reload', why }, `re-applying: ${why}`);
       this.manifest = r.manifest;
-      await this.runApply('full', why, true);
+      await this.runApply('full', why, bytes);
     } else if (this.manifest) {
-      await this.runApply('repair', why, false);
+      await this.runApply('repair', why, undefined);
     }
   }
 
-  private async runApply(mode: Mode, why: string, fromFile: boolean): Promise<void> {
+  /** `bytes`: the manifest file's content this manifest was loaded from, saved as last-good once it applied. */
+  private async runApply(mode: Mode, why: string, bytes: Buffer | undefined): Promise<void> {
     const manifest = this.manifest!;
-    const text = fromFile ? safeRead(this.o.file) : undefined;
     this.supervisor.pause();
     let ok = false;
     try {
@@ -234,10 +246,10 @@ export class UpLoop {
       });
       this.pullRetry.update(r.pulls);
       ok = true;
-      if (text !== undefined) {
-        this.appliedHash = sha256(text);
+      if (bytes !== undefined) {
+        this.appliedHash = sha256(bytes);
         try {
-          this.o.state.saveLastGood(this.o.file, text);
+          this.o.state.saveLastGood(this.o.file, bytes);
         } catch (e) {
           this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot save the last-good manifest in ${this.o.state.dir}`);
         }
@@ -274,14 +286,6 @@ export class UpLoop {
       await this.waitForEngine();
       this.request('full', 'engine reconnected');
     }
-  }
-}
-
-function safeRead(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,7 +1,11 @@
 // dom0's state directory: the last manifest that applied, and the `up` loop's heartbeat.
 // Failing to write here (disk full, read-only) is logged and never stops the fleet's reconcile.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// Files are private (0600, the directory 0700: the manifest may hold secrets) and replaced
+// atomically: a unique temp file, fsynced, then renamed over the old one, so a crash or a
+// concurrent writer leaves the old file or the new one, never a torn one. A file that is
+// nonetheless truncated or corrupt is reported, not taken for "no file".
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,9 +18,16 @@ export function stateDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
 export interface LastGood {
   /** The manifest's path when it applied (relative env_file etc. resolve against its directory). */
   source: string;
+  /** Exactly the bytes that were validated and applied (valid UTF-8, so a JSON string holds them). */
   text: string;
   savedAt: string;
+  /** Of the bytes; checked on load. */
   sha256: string;
+}
+
+/** A state file exists but cannot be trusted (truncated, corrupt, edited by hand). */
+export class StateFileError extends Error {
+  override readonly name = 'StateFileError';
 }
 
 /** Where the heartbeat goes when the state dir cannot be written. */
@@ -25,33 +36,68 @@ const FALLBACK_HEARTBEAT = join(tmpdir(), 'dom0-heartbeat');
 export class StateDir {
   constructor(readonly dir: string) {}
 
-  private writeAtomic(name: string, content: string): void {
-    mkdirSync(this.dir, { recursive: true });
-    const tmp = join(this.dir, `.${name}.tmp`);
-    writeFileSync(tmp, content);
-    renameSync(tmp, join(this.dir, name));
+  /** `durable`: fsync the file and the directory (the heartbeat, rewritten every few seconds, skips it). */
+  private writeAtomic(name: string, content: string | Buffer, durable = true): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      try {
+        const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+        for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+        if (durable) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, join(this.dir, name));
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already renamed or never written
+      }
+      throw e;
+    }
+    if (durable) fsyncDir(this.dir);
   }
 
-  saveLastGood(source: string, text: string): void {
-    const record: LastGood = { source, text, savedAt: new Date().toISOString(), sha256: sha256(text) };
+  /** `bytes`: the very buffer that was validated and applied, not a fresh read of the file. */
+  saveLastGood(source: string, bytes: Buffer): void {
+    const record: LastGood = { source, text: bytes.toString('utf8'), savedAt: new Date().toISOString(), sha256: sha256(bytes) };
     this.writeAtomic('last-good.json', JSON.stringify(record));
   }
 
+  /** undefined when there is none; throws StateFileError when the file is there but unusable. */
   loadLastGood(): LastGood | undefined {
+    const file = join(this.dir, 'last-good.json');
+    let raw: string;
     try {
-      const r = JSON.parse(readFileSync(join(this.dir, 'last-good.json'), 'utf8')) as LastGood;
-      return typeof r.text === 'string' && typeof r.source === 'string' ? r : undefined;
-    } catch {
-      return undefined;
+      raw = readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateFileError(`cannot read ${file}: ${(e as Error).message}`);
     }
+    let r: Partial<LastGood>;
+    try {
+      r = JSON.parse(raw) as Partial<LastGood>;
+    } catch {
+      throw new StateFileError(`${file} is truncated or corrupt (${raw.length} bytes, not valid JSON)`);
+    }
+    if (r === null || typeof r !== 'object' || typeof r.text !== 'string' || typeof r.source !== 'string' || typeof r.savedAt !== 'string') {
+      throw new StateFileError(`${file} is corrupt (fields missing)`);
+    }
+    if (typeof r.sha256 !== 'string' || sha256(Buffer.from(r.text, 'utf8')) !== r.sha256) {
+      throw new StateFileError(`${file} is corrupt (its checksum does not match its manifest)`);
+    }
+    return r as LastGood;
   }
 
   heartbeat(): void {
     const now = new Date();
     try {
-      this.writeAtomic('heartbeat', now.toISOString());
+      this.writeAtomic('heartbeat', now.toISOString(), false);
     } catch {
-      writeFileSync(FALLBACK_HEARTBEAT, now.toISOString());
+      writeFileSync(FALLBACK_HEARTBEAT, now.toISOString(), { mode: 0o600 });
     }
   }
 
@@ -65,6 +111,19 @@ export class StateDir {
       }
     });
     return ages.length ? Math.min(...ages) : undefined;
+  }
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the rename itself durable; some filesystems refuse to fsync a directory, which is fine.
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
