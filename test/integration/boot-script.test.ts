@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, TEST_DOCKER_HOST, cleanupFleet, describeEngine, tmpDir, writeManifest } from '../support/engine.js';
+import { fencedBlocks } from '../support/doc-examples.js';
 import { DOCKER_CLI, buildImageOnSharedEngine, explain, run, waitFor } from './up-fixtures/helpers.js';
 
 const SCRIPT = path.join(REPO_ROOT, 'contrib', 'boot2docker', 'bootlocal.sh');
@@ -127,6 +128,17 @@ describe('the boot scripts, read', () => {
     expect(code).not.toMatch(/--privileged/);
     expect(code).toContain(dirMount);
     expect(code).not.toMatch(/dom0\.yaml:\/etc\/dom0\/dom0\.yaml/);
+  });
+
+  it("docs/install.md's and README's commands: no --privileged, the manifest directory mounted read-only", () => {
+    const shell = ['README.md', 'docs/install.md'].flatMap((f) =>
+      fencedBlocks(readFileSync(path.join(REPO_ROOT, f), 'utf8'), f).filter((b) => b.lang === 'sh'),
+    );
+    const text = shell.map((b) => b.text).join('\n');
+    expect(text).not.toMatch(/--privileged/);
+    const mounts = [...text.matchAll(/-v (\S+):\/etc\/dom0(\S*)/g)].map((m) => m[2]);
+    expect(mounts.length).toBeGreaterThanOrEqual(2); // the documented docker run and the systemd unit's
+    expect(mounts.every((opt) => opt === ':ro')).toBe(true);
   });
 });
 
