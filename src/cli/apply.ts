@@ -41,15 +41,17 @@ export function applyCommand(program: Command): void {
     .description('converge the engine to the manifest once')
     .option('--json', 'print the result as JSON')
     .option('--adopt', "take over containers holding an entry's name that dom0 did not create (recreated, volumes kept)")
+    .option('--accept-data-loss', "recreate even when a path's data would no longer be mounted (its own volume → a bind, named volume or tmpfs)")
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <seconds>', 'default wait timeout for a dependency, in seconds', (v) => Number(v) * 1000)
-    .action(async (o: { json?: boolean; adopt?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
+    .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { manifest, notes } = await loadWithNotes(manifestPath(g));
       const eng = engine();
       const r = await apply(manifest, eng, {
         adopt: o.adopt,
+        acceptDataLoss: o.acceptDataLoss,
         concurrency: o.concurrency,
         pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,

@@ -34,10 +34,11 @@ export function planCommand(program: Command): void {
     .description('show what apply would do, with reasons; changes nothing')
     .option('--json', 'print the plan as JSON')
     .option('--adopt', 'plan to take over containers that hold an entry\'s name but were not created by dom0')
-    .action(async (o: { json?: boolean; adopt?: boolean }, cmd: Command) => {
+    .option('--accept-data-loss', "plan recreates even when a path's data would no longer be mounted")
+    .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean }, cmd: Command) => {
       const { manifest, notes } = await loadWithNotes(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
       const eng = engine();
-      const p = plan(manifest, await observe(eng, manifest), { adopt: o.adopt });
+      const p = plan(manifest, await observe(eng, manifest), { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss });
       out(o.json ? `${JSON.stringify(planJson(p, { origin: manifest.origin, notes }))}\n` : printPlan(p, notes));
     });
 }

@@ -240,6 +240,22 @@ export class DockerEngine implements Engine {
     return v ? { name: v.Name, labels: v.Labels ?? {} } : undefined;
   }
 
+  async listVolumes(opts: { label: string }): Promise<VolumeInfo[]> {
+    const r = await this.call<{ Volumes?: Docker.VolumeInspectInfo[] | null }>('listVolumes', () =>
+      this.docker.listVolumes({ filters: JSON.stringify({ label: [opts.label] }) } as object),
+    );
+    return (r.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async copyPath(fromId: string, path: string, toId: string): Promise<void> {
+    await this.call('copyPath', async () => {
+      const tar = await this.docker.getContainer(fromId).getArchive({ path });
+      // The archive's root is the directory's own name: extract it into the parent.
+      const parent = path.replace(/\/+$/, '').replace(/\/[^/]*$/, '') || '/';
+      await this.docker.getContainer(toId).putArchive(tar, { path: parent });
+    });
+  }
+
   async createVolume(req: CreateVolumeRequest): Promise<void> {
     await this.call('createVolume', () =>
       this.docker.createVolume({ Name: req.name, Driver: req.driver ?? 'local', DriverOpts: req.driverOpts ?? {}, Labels: req.labels }),

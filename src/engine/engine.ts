@@ -50,6 +50,7 @@ export interface ImageInfo {
   repoDigests: string[];
   created: string;
   volumes: string[]; // VOLUME paths declared by the image
+  labels: Record<string, string>;
 }
 
 export interface RegistryAuth {
@@ -142,6 +143,11 @@ export interface Engine {
   removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
   containerLogs(id: string, tailLines: number): Promise<string>;
+  /**
+   * Copies the directory `path` of one container into the same path of another (as `docker cp`
+   * does; works on stopped and created containers, through their volumes).
+   */
+  copyPath(fromId: string, path: string, toId: string): Promise<void>;
 
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   pullImage(ref: string, opts?: PullOptions): Promise<void>;
@@ -151,6 +157,8 @@ export interface Engine {
   removeNetwork(idOrName: string): Promise<void>;
 
   inspectVolume(name: string): Promise<VolumeInfo | undefined>;
+  /** Volumes carrying a label ("key" or "key=value"). */
+  listVolumes(opts: { label: string }): Promise<VolumeInfo[]>;
   createVolume(req: CreateVolumeRequest): Promise<void>;
   removeVolume(name: string): Promise<void>;
 

@@ -12,6 +12,7 @@ import { setOwn } from './own.js';
 import { shellSplit } from './shell.js';
 import { parseVolumeLong, parseVolumesFrom, parseVolumeShort } from './volumes.js';
 import type { DependsCondition, PullPolicy, RestartPolicy } from './types.js';
+import { FLEET_NAME } from './fleet-name.js';
 
 // ---------------------------------------------------------------------------------------------
 // Compose keys dom0 rejects, with the reason shown to the user.
@@ -625,7 +626,6 @@ export const registrySchema = strict({
 export type ParsedRegistry = z.output<typeof registrySchema>;
 
 const VERSION_EXPECTED = '1 (the dom0 manifest format version; Compose file versions such as "3.8" do not apply)';
-const FLEET_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
 
 const section = byKind<Record<string, unknown>>('a mapping of name → definition', {
   object: z.record(z.string(), z.unknown()),

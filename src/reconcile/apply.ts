@@ -19,6 +19,8 @@ export const JOB_DEFAULT_RETRIES = 3;
 export interface ApplyOptions {
   concurrency?: number;
   adopt?: boolean;
+  /** See PlanOptions.acceptDataLoss. */
+  acceptDataLoss?: boolean;
   waitTimeoutMs?: number;
   log?: Log;
   /** Skip pulling (images must be present). */
@@ -66,9 +68,9 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
 
   await ensureNetworksAndVolumes(manifest, engine, log);
   const pulls = opts.noPull ? emptyPullOutcome() : await pullImages(manifest, engine, log, { ...opts.pull, concurrency: opts.pullConcurrency ?? opts.pull?.concurrency });
-  const resolved = new Map(pulls.images.flatMap((i) => (i.imageId ? i.refs.map((r) => [r, i.imageId!] as const) : [])));
+  const resolved = new Map(pulls.images.flatMap((i) => (i.image ? i.refs.map((r) => [r, i.image!] as const) : [])));
   const observed = await observe(engine, manifest, resolved);
-  const thePlan = plan(manifest, observed, { adopt: opts.adopt, startStopped: opts.startStopped, protect: opts.protect });
+  const thePlan = plan(manifest, observed, { adopt: opts.adopt, acceptDataLoss: opts.acceptDataLoss, startStopped: opts.startStopped, protect: opts.protect });
   const readiness = new Readiness(engine, manifest.name);
   try {
     const run = new Runner(manifest, engine, observed, thePlan, readiness, log, opts, pulls.failed);
@@ -98,7 +100,7 @@ async function ensureNetworksAndVolumes(manifest: Manifest, engine: Engine, log:
         name: n.name,
         driver: n.driver,
         driverOpts: n.driverOpts,
-        labels: { ...n.labels, [LABEL.fleet]: manifest.name, 'io.dom0.network': n.key },
+        labels: { ...n.labels, [LABEL.fleet]: manifest.name, [LABEL.origin]: manifest.origin, [LABEL.networkKey]: n.key },
         internal: n.internal,
         attachable: n.attachable,
         enableIpv6: n.enableIpv6,
@@ -113,7 +115,7 @@ async function ensureNetworksAndVolumes(manifest: Manifest, engine: Engine, log:
       name: v.name,
       driver: v.driver,
       driverOpts: v.driverOpts,
-      labels: { ...v.labels, [LABEL.fleet]: manifest.name, 'io.dom0.volume': v.key },
+      labels: { ...v.labels, [LABEL.fleet]: manifest.name, [LABEL.origin]: manifest.origin, [LABEL.volumeKey]: v.key },
     });
     log.info({ event: 'volume-created', volume: v.name }, `volume ${v.name} created`);
   }
@@ -136,15 +138,17 @@ class Runner {
     private readonly pullFailures: Map<string, string>,
   ) {
     this.specs = new Map(entries(manifest).map((e) => [e.name, e]));
-    this.actions = new Map(
-      thePlan.actions.filter((a) => this.specs.get(a.name)?.kind === a.kind).map((a) => [a.name, a]),
-    );
+    this.actions = new Map(thePlan.actions.filter((a) => !a.orphan).map((a) => [a.name, a]));
     this.limit = limiter(Math.max(1, opts.concurrency ?? 8));
   }
 
   async all(): Promise<EntryOutcome[]> {
-    const orphans = this.thePlan.actions.filter((a) => !this.actions.has(a.name) || this.actions.get(a.name) !== a);
-    const orphanOutcomes = await Promise.all(orphans.map((a) => this.limit(() => this.timed(a, () => this.removeOrphan(a)))));
+    const orphans = this.thePlan.actions.filter((a) => a.orphan);
+    const orphanOutcomes = await Promise.all(
+      orphans.map((a) =>
+        a.action === 'blocked' ? this.outcome(a, 'blocked', 0, a.reasons.join('; ')) : this.limit(() => this.timed(a, () => this.removeOrphan(a))),
+      ),
+    );
     const volumes = this.manifest.volumeContainers.map((v) => this.taskOf(v.name));
     await Promise.all(volumes);
     for (const a of this.actions.values()) this.taskOf(a.name);
@@ -257,7 +261,7 @@ class Runner {
         case 'recreate':
         case 'run':
           if (a.containerId && a.replace) a.containerId = await this.replace(a, spec);
-          else if (!a.containerId) a.containerId = await this.create(a, spec, a.containerName, []);
+          else if (!a.containerId) a.containerId = await this.create(a, spec, a.containerName);
           if (spec.kind !== 'volume') await this.engine.startContainer(a.containerId);
           return;
         default:
@@ -308,6 +312,8 @@ class Runner {
       [LABEL.name]: spec.name,
       [LABEL.hash]: a.hash!,
       [LABEL.spec]: JSON.stringify(a.spec),
+      [LABEL.origin]: this.manifest.origin,
+      [LABEL.containerName]: a.containerName,
     };
     if (spec.kind !== 'volume') {
       l[LABEL.restart] = formatRestart(spec.restart);
@@ -316,7 +322,13 @@ class Runner {
     return l;
   }
 
-  private async create(a: Action, spec: EntrySpec, name: string, keepVolumes: Array<{ name: string; destination: string }>): Promise<string> {
+  private async create(a: Action, spec: EntrySpec, name: string): Promise<string> {
+    for (const b of a.backing ?? []) {
+      if (!b.create) continue;
+      await this.engine.createVolume({ name: b.name, labels: b.labels });
+      this.log.info({ event: 'volume-created', volume: b.name, entry: a.name, path: b.path }, `volume ${b.name} created for ${a.name}:${b.path}`);
+    }
+    const keepVolumes = spec.kind === 'volume' ? (a.keepVolumes ?? []) : (a.backing ?? []).map((b) => ({ name: b.name, destination: b.path }));
     const ctx = { name, labels: this.labels(a, spec), keepVolumes };
     const req = spec.kind === 'volume' ? volumeContainerRequest(spec, ctx) : serviceRequest(this.manifest, spec, ctx);
     return this.engine.createContainer(req);
@@ -324,33 +336,32 @@ class Runner {
 
   /**
    * Replaces a container so that a crash at any step leaves a state the next plan finishes:
-   * create the replacement under a temporary name, stop and remove the old one (keeping its
-   * volumes), rename the replacement into place. The old container's anonymous volumes move over.
+   * create the replacement under a temporary name, stop the old one, carry its volumes' data into
+   * the replacement's backing volumes, remove it (keeping its volumes), rename the replacement
+   * into place.
    */
   private async replace(a: Action, spec: EntrySpec): Promise<string> {
     const old = await this.engine.inspectContainer(a.containerId!);
-    if (!old) return this.create(a, spec, a.containerName, []);
-    const keep = old.mounts
-      .filter((m) => m.type === 'volume' && m.name && !this.sharedVolumeNames(spec).has(m.name))
-      .map((m) => ({ name: m.name!, destination: m.destination }));
-    const id = await this.create(a, spec, replacementName(a.containerName), keep);
+    if (!old) return this.create(a, spec, a.containerName);
+    const id = await this.create(a, spec, replacementName(a.containerName));
     if (old.state === 'running' || old.state === 'restarting' || old.state === 'paused') {
       await this.engine.stopContainer(old.id, spec.kind === 'volume' ? undefined : stopSeconds(spec));
+    }
+    try {
+      for (const b of a.backing ?? []) {
+        if (!b.carryFrom) continue;
+        await this.engine.copyPath(old.id, b.path, id);
+        this.log.info({ event: 'volume-carried', entry: a.name, path: b.path, from: b.carryFrom, to: b.name }, `${a.name}:${b.path} carried into ${b.name}`);
+      }
+    } catch (e) {
+      // The old container and its volume are untouched: put it back as it was; the next apply tries again.
+      await this.engine.removeContainer(id, { force: true, volumes: false }).catch(() => undefined);
+      if (old.state === 'running' || old.state === 'restarting') await this.engine.startContainer(old.id).catch(() => undefined);
+      throw e;
     }
     await this.engine.removeContainer(old.id, { force: true, volumes: false });
     await this.engine.renameContainer(id, a.containerName);
     return id;
-  }
-
-  /** Volumes that reach the container through volumes_from or a named volume: not its own to carry. */
-  private sharedVolumeNames(spec: EntrySpec): Set<string> {
-    const out = new Set(Object.values(this.manifest.volumes).map((v) => v.name));
-    if (spec.kind === 'volume') return out;
-    const fromNames = new Set(spec.volumesFrom.map((v) => this.specs.get(v.name)?.containerName ?? v.name));
-    for (const c of this.observed.containers) {
-      if (fromNames.has(c.name)) for (const m of c.mounts) if (m.name) out.add(m.name);
-    }
-    return out;
   }
 }
 

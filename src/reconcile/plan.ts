@@ -5,7 +5,9 @@ import { entries } from '../manifest/types.js';
 import { REDACTED, looksSecret } from '../redact.js';
 import { type Canonical, hashCanonical, hashedSpec } from './hash.js';
 import type { Observed, ObservedContainer } from './observe.js';
-import { replacementName } from './labels.js';
+import { LABEL, replacementName } from './labels.js';
+import { type BackingVolume, backingFor, pathsChangingKind } from './volume-backing.js';
+import { claimFor, type EntryClaim, type FleetIdentity, isThisManifests, nameIsRecorded } from './ownership.js';
 
 export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
 
@@ -26,6 +28,12 @@ export interface Action {
   adopt?: boolean;
   /** The current container must be replaced (recreate, or a job re-run under a new config). */
   replace?: boolean;
+  /** A container no entry claims (its entry left the manifest, or a stray duplicate). */
+  orphan?: true;
+  /** The named volumes behind the new container's anonymous paths (when a container is created). */
+  backing?: BackingVolume[];
+  /** A volume container taken over (--adopt): the old container's volumes, mounted again by path. */
+  keepVolumes?: Array<{ name: string; destination: string }>;
   dependsOn: Dependency[];
 }
 
@@ -43,10 +51,13 @@ export interface PlanOptions {
   startStopped?: boolean;
   /** Container IDs dom0 must never act on (its own container). */
   protect?: ReadonlySet<string>;
+  /** Recreate even when a path's data would no longer be mounted (anonymous → bind, named, tmpfs). */
+  acceptDataLoss?: boolean;
 }
 
 export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
   const fleet = manifest.name;
+  const identity: FleetIdentity = { name: manifest.name, origin: manifest.origin };
   const all = entries(manifest);
   const byName = new Map<string, ObservedContainer[]>();
   const isProtected = (c: ObservedContainer) => opts.protect?.has(c.id) ?? false;
@@ -55,11 +66,11 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     list.push(c);
     byName.set(c.name, list);
   }
-  const mine = (c: ObservedContainer, e: { kind: EntryKind; name: string }) =>
-    c.owner?.fleet === fleet && c.owner.kind === e.kind && c.owner.name === e.name;
+  const claimOf = (c: ObservedContainer, e: { kind: EntryKind; name: string; containerName: string }) => claimFor(c, e, identity);
 
   const actions = new Map<string, Action>();
   const claimed = new Set<string>();
+  const conflicts = resourceConflicts(manifest, observed);
   const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
   for (const e of all) {
     const spec = hashedSpec(e, observed.imageIds[e.image]);
@@ -82,7 +93,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
       actions.set(e.name, base);
       continue;
     }
-    const replacement = byName.get(replacementName(e.containerName))?.find((c) => mine(c, e));
+    const replacement = byName.get(replacementName(e.containerName))?.find((c) => ownClaim(claimOf(c, e)));
     if (replacement) {
       claimed.add(replacement.id);
       if (current) {
@@ -97,41 +108,152 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     // The entry's container under another name: its container_name changed.
     const renamedFrom = current
       ? undefined
-      : observed.containers.find((c) => mine(c, e) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
+      : observed.containers.find((c) => claimOf(c, e) === 'ours' && isThisManifests(c, identity) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
     if (renamedFrom) current = renamedFrom;
     if (current) claimed.add(current.id);
-    const a = decide(e, base, current, observed, opts, { fleet, mine, desired });
+    const a = decide(e, base, current, observed, opts, { fleet, identity, claimOf, desired });
     if (renamedFrom) movedContainer(a, renamedFrom.name);
+    const taken = e.kind === 'volume' ? [] : usedResources(e).flatMap((r) => conflicts.get(r) ?? []);
+    if (taken.length > 0 && a.action !== 'keep' && a.action !== 'done') {
+      a.action = 'blocked';
+      a.reasons.push(...taken);
+    }
+    planVolumes(a, e, manifest, observed, current, opts);
     actions.set(e.name, a);
   }
 
   restartDependents(manifest, actions);
 
-  // Orphans: containers this fleet owns that no entry claims (entry gone, or a stray duplicate).
+  // Orphans: containers of this fleet that no entry claims (entry gone, or a stray duplicate).
+  // Only those applied from this manifest are removed; the rest carry the fleet's name but may be
+  // another manifest's: they are reported, and --adopt takes them over.
   const orphans: Action[] = [];
   for (const c of observed.containers) {
     if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
+    // Under a name dom0 never gave it: a copy (a committed image run by hand), not dom0's at all.
+    if (!nameIsRecorded(c, c.owner)) continue;
     const volume = c.owner.kind === 'volume';
     const gone = !desired.has(`${c.owner.kind}/${c.owner.name}`);
-    orphans.push({
+    const proven = isThisManifests(c, identity);
+    const base = {
       name: c.owner.name,
       kind: c.owner.kind,
-      action: volume ? 'keep' : 'remove',
-      reasons: [
-        gone ? 'no longer in the manifest' : `a second container for ${c.owner.kind} ${c.owner.name}, not the one in use`,
-        volume
-          ? 'volume containers are never removed by dom0 (remove it by hand if its data is not needed)'
-          : 'removed; its volumes are kept',
-      ],
+      orphan: true as const,
       containerName: c.name,
       containerId: c.id,
       cleanupIds: [],
       dependsOn: [],
+    };
+    if (!proven && !opts.adopt) {
+      orphans.push({
+        ...base,
+        action: 'blocked',
+        reasons: [
+          `container "${c.name}" carries fleet "${fleet}" but was ${c.owner.origin ? `applied from ${c.owner.origin}` : 'made by an older dom0 or by hand'}, not from this manifest (${manifest.origin}): not removed`,
+          `if it is this fleet's, apply --adopt takes it over${volume ? ' (a volume container is kept)' : ' (removes it)'}; if it is another manifest's, set another \`name:\` in one of them`,
+        ],
+      });
+      continue;
+    }
+    orphans.push({
+      ...base,
+      action: volume ? 'keep' : 'remove',
+      reasons: [
+        gone ? 'no longer in the manifest' : `a second container for ${c.owner.kind} ${c.owner.name}, not the one in use`,
+        ...(proven ? [] : ['taken over (--adopt)']),
+        volume
+          ? 'volume containers are never removed by dom0 (remove it by hand if its data is not needed)'
+          : 'removed; its volumes are kept',
+      ],
     });
   }
   orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
 
   return { fleet, actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans] };
+}
+
+/** What a new container's volumes need: backing volumes (and data carried into them), or a volume container's old volumes. */
+function planVolumes(a: Action, e: EntrySpec, manifest: Manifest, observed: Observed, current: ObservedContainer | undefined, opts: PlanOptions): void {
+  const creates = (a.action === 'create' || a.action === 'recreate' || a.action === 'run') && (!a.containerId || a.replace);
+  if (!creates) return;
+  const old = a.replace && current ? current : undefined;
+  const shared = sharedVolumes(manifest, e, observed);
+  if (e.kind === 'volume') {
+    if (old) a.keepVolumes = old.mounts.filter((m) => m.type === 'volume' && m.name && !shared.has(m.name)).map((m) => ({ name: m.name!, destination: m.destination }));
+    return;
+  }
+  if (old) {
+    const risks = pathsChangingKind(old.mounts, e, shared);
+    for (const r of risks) {
+      const what = `${r.path}: its data is in volume ${short(r.volume)} of "${old.name}", but the manifest now mounts ${r.now} there`;
+      if (opts.acceptDataLoss) {
+        a.reasons.push(`${what}; the new container will not see that data (--accept-data-loss; the volume is kept)`);
+      } else {
+        a.action = 'blocked';
+        a.reasons.push(
+          `${what}: the new container would not see that data. Move it first (e.g. docker cp ${old.name}:${r.path} ./backup, ` +
+            'then into the new source), then apply --accept-data-loss',
+        );
+      }
+    }
+    if (a.action === 'blocked') return;
+  }
+  const existing = new Set(observed.volumes.map((v) => v.name));
+  a.backing = backingFor(manifest, e, observed.images, existing, old ? { mounts: old.mounts, shared } : undefined);
+  for (const b of a.backing) {
+    if (b.carryFrom) a.reasons.push(`${b.path}: data carried from volume ${short(b.carryFrom)} into ${b.name}`);
+    else if (b.create) a.reasons.push(`${b.path}: volume ${b.name} created`);
+  }
+}
+
+/** Volumes that reach the entry's container from elsewhere (named volumes, volumes_from): never its own data to carry. */
+function sharedVolumes(manifest: Manifest, e: EntrySpec, observed: Observed): Set<string> {
+  const out = new Set(Object.values(manifest.volumes).map((v) => v.name));
+  if (e.kind === 'volume') return out;
+  const names = new Map(entries(manifest).map((x) => [x.name, x.containerName]));
+  const fromNames = new Set(e.volumesFrom.map((v) => names.get(v.name) ?? v.name));
+  for (const c of observed.containers) {
+    if (fromNames.has(c.name)) for (const m of c.mounts) if (m.name) out.add(m.name);
+  }
+  return out;
+}
+
+/**
+ * Named volumes and networks whose engine name another fleet (or another key of this one) already
+ * holds, by `volume:<key>` / `network:<key>`: `shop` + `db_data` and `shop_db` + `data` both
+ * make `shop_db_data`, and sharing it would mix two fleets' data.
+ */
+function resourceConflicts(manifest: Manifest, observed: Observed): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const check = (id: string, what: string, name: string, labels: Record<string, string> | undefined, keyLabel: string, key: string) => {
+    const owner = labels?.[LABEL.fleet];
+    if (owner === undefined) return; // made by hand: used as it is, as Compose does
+    if (owner !== manifest.name || (labels![keyLabel] !== undefined && labels![keyLabel] !== key)) {
+      out.set(id, [
+        `${what} "${name}" already exists for fleet "${owner}" (${keyLabel === LABEL.volumeKey ? 'volume' : 'network'} "${labels![keyLabel] ?? '?'}"), ` +
+          `not for ${key} of fleet "${manifest.name}": give it another \`name:\`, or declare it external: true to share it`,
+      ]);
+    }
+  };
+  for (const v of Object.values(manifest.volumes)) {
+    if (!v.external) check(`volume:${v.key}`, 'volume', v.name, observed.namedVolumes[v.name]?.labels, LABEL.volumeKey, v.key);
+  }
+  for (const n of Object.values(manifest.networks)) {
+    if (!n.external) check(`network:${n.key}`, 'network', n.name, observed.networks.find((x) => x.name === n.name)?.labels, LABEL.networkKey, n.key);
+  }
+  return out;
+}
+
+/** The named volumes and networks an entry's container uses, as resourceConflicts keys them. */
+function usedResources(e: ContainerSpec): string[] {
+  const out = e.volumes.flatMap((m) => (m.type === 'volume' ? [`volume:${m.source}`] : []));
+  if (!e.networkMode) out.push(...Object.keys(e.networks).map((k) => `network:${k}`));
+  return out;
+}
+
+/** A claim under which the container is this entry's without --adopt. */
+function ownClaim(c: EntryClaim | undefined): boolean {
+  return c === 'ours' || c === 'legacy';
 }
 
 /** The entry's container exists under an old container_name: move it (a volume container only by hand). */
@@ -165,9 +287,10 @@ function decide(
   current: ObservedContainer | undefined,
   observed: Observed,
   opts: PlanOptions,
-  { fleet, mine, desired }: {
+  { fleet, identity, claimOf, desired }: {
     fleet: string;
-    mine: (c: ObservedContainer, e: { kind: EntryKind; name: string }) => boolean;
+    identity: FleetIdentity;
+    claimOf: (c: ObservedContainer, e: { kind: EntryKind; name: string; containerName: string }) => EntryClaim | undefined;
     desired: ReadonlySet<string>;
   },
 ): Action {
@@ -178,7 +301,24 @@ function decide(
     if (!imagePresent) a.reasons.push(`image ${e.image} will be pulled`);
     return a;
   }
-  if (!mine(current, e)) {
+  const claim = claimOf(current, e);
+  if (claim === 'other-manifest') {
+    if (!opts.adopt) {
+      a.action = 'blocked';
+      a.reasons.push(
+        `container "${current.name}" is ${e.kind} "${e.name}" of fleet "${fleet}" applied from ${current.owner!.origin}, not from this manifest: ` +
+          'apply --adopt takes it over (volumes kept), or set another `name:` in one of the two manifests',
+      );
+      return a;
+    }
+    a.containerId = current.id;
+    a.action = e.kind === 'job' ? 'run' : 'recreate';
+    a.adopt = true;
+    a.replace = true;
+    a.reasons.push(`takes over "${current.name}" from the manifest at ${current.owner!.origin} (--adopt): recreated, volumes kept`);
+    return a;
+  }
+  if (!claim) {
     if (current.owner?.kind === 'volume') {
       a.action = 'blocked';
       a.reasons.push(
@@ -187,7 +327,7 @@ function decide(
       );
       return a;
     }
-    if (current.owner && current.owner.fleet === fleet) {
+    if (current.owner && isThisManifests(current, identity)) {
       if (desired.has(`${current.owner.kind}/${current.owner.name}`) || e.kind === 'volume') {
         if (e.kind === 'volume' && !desired.has(`${current.owner.kind}/${current.owner.name}`)) {
           a.action = 'blocked';
@@ -334,6 +474,11 @@ export function diffSpecs(before: { [k: string]: Canonical }, after: { [k: strin
       for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
         walk(path ? `${path}.${k}` : k, x[k], y[k], secret || (path === 'environment' && looksSecret(k)));
       }
+      return;
+    }
+    // Environment values are stored as digests (hash.ts): say which key changed, never a value.
+    if (path.startsWith('environment.')) {
+      out.push(`${path}: ${a === undefined ? 'added' : b === undefined ? 'removed' : 'changed'}`);
       return;
     }
     const show = (v: Canonical | undefined) => (v === undefined ? '(unset)' : secret ? REDACTED : JSON.stringify(v));

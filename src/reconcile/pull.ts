@@ -5,7 +5,7 @@
 // then skips their dependents).
 
 import { limiter } from '../concurrency.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ImageInfo } from '../engine/engine.js';
 import type { Log } from '../log.js';
 import type { Manifest, PullPolicy } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
@@ -44,6 +44,8 @@ export interface ImagePull {
   reason: string;
   previousId?: string;
   imageId?: string;
+  /** The local image after this step (what observe would inspect again). */
+  image?: ImageInfo;
   error?: string;
   /** The failure may pass (registry down, network): worth retrying in the background. */
   transient?: boolean;
@@ -160,6 +162,7 @@ async function pullGroup(
 
   if (decision.action === 'skip') {
     row.imageId = before?.id;
+    row.image = before;
     log.debug({ event: 'pull', image: ref, result: 'present', reason: decision.reason, imageId: before?.id }, `${ref}: not pulled (${decision.reason})`);
     return row;
   }
@@ -195,6 +198,7 @@ async function pullGroup(
     if (before) {
       row.result = 'fallback';
       row.imageId = before.id;
+      row.image = before;
       const first = !warnedFallback.has(canonical);
       warnedFallback.add(canonical);
       log[first ? 'warn' : 'info'](
@@ -212,6 +216,7 @@ async function pullGroup(
   const after = await engine.inspectImage(ref);
   row.result = success.result;
   row.imageId = after?.id;
+  row.image = after;
   row.durationMs = success.durationMs;
   row.bytes = success.bytes;
   if (timed) ctx.times.record(canonical, after?.id, now());

@@ -5,6 +5,7 @@ import { entries } from '../manifest/types.js';
 import { hashCanonical, hashedSpec } from './hash.js';
 import { LABEL } from './labels.js';
 import { observe } from './observe.js';
+import { claimFor, isThisManifests } from './ownership.js';
 
 export type SyncState = 'in sync' | 'drifted' | 'missing' | 'unmanaged' | 'orphan';
 
@@ -28,7 +29,8 @@ export async function status(manifest: Manifest, engine: Engine): Promise<Status
     const c = byName.get(e.containerName);
     const base = { name: e.name, kind: e.kind, container: e.containerName, image: e.image };
     if (!c) return { ...base, state: '-', sync: 'missing' as const };
-    const owned = c.owner?.fleet === manifest.name && c.owner.kind === e.kind && c.owner.name === e.name;
+    const claim = claimFor(c, e, manifest);
+    const owned = claim === 'ours' || claim === 'legacy';
     const want = hashCanonical(hashedSpec(e, observed.imageIds[e.image]));
     return {
       ...base,
@@ -36,16 +38,16 @@ export async function status(manifest: Manifest, engine: Engine): Promise<Status
       state: c.state,
       health: c.health,
       exitCode: c.exitCode,
-      restart: c.labels[LABEL.restart],
+      restart: owned ? c.labels[LABEL.restart] : undefined,
       sync: !owned ? 'unmanaged' : c.owner!.hash === want ? 'in sync' : 'drifted',
     };
   });
   const known = new Set(entries(manifest).map((e) => `${e.kind}/${e.name}`));
   for (const c of observed.containers) {
-    if (c.owner?.fleet !== manifest.name || known.has(`${c.owner.kind}/${c.owner.name}`)) continue;
+    if (!isThisManifests(c, manifest) || known.has(`${c.owner!.kind}/${c.owner!.name}`)) continue;
     rows.push({
-      name: c.owner.name,
-      kind: c.owner.kind,
+      name: c.owner!.name,
+      kind: c.owner!.kind,
       container: c.name,
       id: c.id.slice(0, 12),
       state: c.state,

@@ -54,7 +54,7 @@ export class UpLoop {
     const self = selfContainerId();
     this.protect = new Set(self ? [self] : []);
     this.loader = new ManifestLoader(o.engine, { fleet: o.fleet, selfId: self });
-    this.supervisor = new Supervisor(o.engine, () => this.manifest?.name, o.log, {
+    this.supervisor = new Supervisor(o.engine, () => this.manifest, o.log, {
       protect: this.protect,
       onDestroyed: (name) => this.scheduleRepair(`${name} was removed outside dom0`),
     });

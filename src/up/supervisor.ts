@@ -1,10 +1,12 @@
 // Supervision between applies: follows the engine's events and applies each service's restart
 // policy itself (managed containers carry the engine policy "no"), with exponential backoff.
 // Dependents bound to a restarted service (links, network namespace) are restarted after it.
-import type { ContainerSummary, Engine, EngineEvent } from '../engine/engine.js';
+import type { Engine, EngineEvent } from '../engine/engine.js';
 import type { Log } from '../log.js';
 import { LABEL } from '../reconcile/labels.js';
-import { ownershipOf, toObserved } from '../reconcile/observe.js';
+import type { Manifest } from '../manifest/types.js';
+import { observeContainers, type ObservedContainer } from '../reconcile/observe.js';
+import { claimInManifest, inheritedFromImage, ownershipOf, type Ownership } from '../reconcile/ownership.js';
 import { BACKOFF, decideRestart, parseRestart } from './restart-policy.js';
 
 interface Track {
@@ -24,7 +26,7 @@ export class Supervisor {
 
   constructor(
     private readonly engine: Engine,
-    private readonly fleet: () => string | undefined,
+    private readonly manifest: () => Manifest | undefined,
     private readonly log: Log,
     private readonly hooks: { onDestroyed: (name: string) => void; protect: ReadonlySet<string> },
   ) {}
@@ -55,9 +57,10 @@ export class Supervisor {
 
   handle(e: EngineEvent): void {
     if (this.paused || e.type !== 'container' || this.hooks.protect.has(e.id)) return;
-    // Event attributes carry the container's labels: only what dom0 really owns is supervised.
-    const owner = ownershipOf(e.attributes);
-    if (!owner || owner.fleet !== this.fleet()) return;
+    // Event attributes carry the container's labels and name: only what dom0 really owns is
+    // supervised (its image's labels are checked before a restart).
+    const owner = this.supervised({ name: e.attributes.name ?? '', owner: ownershipOf({ name: e.attributes.name ?? '', labels: e.attributes }, undefined) });
+    if (!owner) return;
     const { name, kind } = owner;
     if (kind !== 'service') {
       if (e.action === 'destroy') this.hooks.onDestroyed(name);
@@ -88,12 +91,18 @@ export class Supervisor {
     }
   }
 
+  /** This manifest's container for one of its entries (legacy containers of its entries too). */
+  private supervised(c: { name: string; owner?: Ownership }): Ownership | undefined {
+    const m = this.manifest();
+    const claim = m ? claimInManifest(c, m) : undefined;
+    return claim === 'ours' || claim === 'legacy' ? c.owner : undefined;
+  }
+
   /** Restarts what died while dom0 was not listening (during an apply, or before it started). */
   async sweep(): Promise<void> {
-    const fleet = this.fleet();
-    for (const c of await this.engine.listContainers()) {
-      const owner = toObserved(c).owner;
-      if (!owner || owner.fleet !== fleet || owner.kind !== 'service' || this.hooks.protect.has(c.id)) continue;
+    for (const c of await observeContainers(this.engine)) {
+      const owner = this.supervised(c);
+      if (!owner || owner.kind !== 'service' || this.hooks.protect.has(c.id)) continue;
       if (c.state !== 'exited' && c.state !== 'dead') continue;
       const t = this.track(owner.name);
       if (t.pending || t.stoppedByHand) continue;
@@ -138,6 +147,8 @@ export class Supervisor {
     try {
       const c = await this.engine.inspectContainer(id);
       if (!c || c.state === 'running') return;
+      // Labels a committed image handed down are not dom0's: such a container is not restarted.
+      if (inheritedFromImage(c.labels, (await this.engine.inspectImage(c.imageId))?.labels)) return;
       t.consecutiveFailures++;
       t.restartsSinceApply++;
       await this.engine.startContainer(id);
@@ -148,14 +159,13 @@ export class Supervisor {
   }
 
   private async restartBoundDependents(name: string): Promise<void> {
-    const fleet = this.fleet();
-    const bound = (c: ContainerSummary): boolean => {
-      const owner = toObserved(c).owner;
-      if (!owner || owner.fleet !== fleet || owner.kind !== 'service' || c.state !== 'running') return false;
+    const bound = (c: ObservedContainer): boolean => {
+      const owner = this.supervised(c);
+      if (!owner || owner.kind !== 'service' || c.state !== 'running') return false;
       const spec = owner.spec as { links?: Array<{ name?: string }>; networkMode?: string };
       return (spec.links ?? []).some((l) => l.name === name) || spec.networkMode === `service:${name}`;
     };
-    for (const c of (await this.engine.listContainers()).filter(bound)) {
+    for (const c of (await observeContainers(this.engine)).filter(bound)) {
       this.log.info({ event: 'restart', entry: c.labels[LABEL.name], reason: `bound to ${name}, which was restarted` }, `restarting ${c.name}`);
       await this.engine.restartContainer(c.id);
     }

@@ -52,29 +52,8 @@ const describeMoment = (m: Moment) =>
       : `${m.ms} ms after apply-started`;
 
 /** Resolves on the first container event of the fleet matching the moment. */
-async function engineEvent(m: Extract<Moment, { after: 'event' }>): Promise<{ promise: Promise<string>; stop: () => void }> {
-  const stream = (await docker().getEvents({
-    filters: { type: ['container'], label: [`io.dom0.fleet=${FLEET}`], event: [m.action] },
-  })) as NodeJS.ReadableStream & { destroy?: () => void };
-  let buf = '';
-  const promise = new Promise<string>((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-          const name = e.Actor?.Attributes?.name ?? '';
-          if (e.Action === m.action && name.endsWith('.dom0-next') === m.replacement) resolve(name);
-        } catch {
-          /* partial line */
-        }
-      }
-    });
-  });
-  return { promise, stop: () => stream.destroy?.() };
+function engineEvent(m: Extract<Moment, { after: 'event' }>): Promise<{ promise: Promise<string>; stop: () => void }> {
+  return engineEventOf(FLEET, m);
 }
 
 describeEngine('core: crash in the middle of an apply', () => {
@@ -166,3 +145,86 @@ describeEngine('core: crash in the middle of an apply', () => {
     });
   });
 });
+
+// A container_name change is a recreate under a new name: killed between its steps, the old
+// container (an orphan of the same entry) and the new one must not overwrite each other in the
+// next apply (this once failed every later apply with "unexpected action remove").
+describeEngine('core: crash in the middle of a container_name change', () => {
+  const FLEET_CN = 'dom0-core-crash-cn';
+  const manifestFor = (round: number) =>
+    `name: ${FLEET_CN}\nservices:\n  ccn-app:\n    image: busybox:latest\n    container_name: ccn-app-v${round}\n` +
+    `    command: ["sleep", "2147483647"]\n    init: true\n    volumes: ["/data"]\n`;
+  let file: string;
+  const moments: Array<Extract<Moment, { after: 'event' }> | Extract<Moment, { after: 'delay' }>> = [
+    { after: 'event', action: 'create', replacement: true },
+    { after: 'event', action: 'destroy', replacement: false },
+    { after: 'delay', ms: rand(50, 400) },
+  ];
+
+  beforeAll(async () => {
+    await cleanupFleetAndVolumes(FLEET_CN);
+    file = manifestFile(manifestFor(0));
+    await applyJson(file);
+    expect(await execIn('ccn-app-v0', ['sh', '-c', 'echo kept > /data/proof'])).toMatchObject({ code: 0 });
+  });
+  afterAll(async () => {
+    await cleanupFleetAndVolumes(FLEET_CN);
+  });
+
+  moments.forEach((moment, i) => {
+    const round = i + 1;
+    it(`round ${round}: SIGKILL ${describeMoment(moment)}, then apply converges`, { timeout: 120_000 }, async () => {
+      writeFileSync(file, manifestFor(round));
+      const watch = moment.after === 'event' ? await engineEventOf(FLEET_CN, moment) : undefined;
+      const child = spawnDom0(['apply', '-f', file]);
+      const out = collectOutput(child);
+      try {
+        if (watch) await Promise.race([watch.promise, waitForExit(child)]);
+        else {
+          await waitForOutput(child, out, '"event":"apply-started"', 60_000);
+          await sleep((moment as { ms: number }).ms);
+        }
+      } finally {
+        watch?.stop();
+      }
+      child.kill('SIGKILL');
+      await waitForExit(child);
+
+      const r = await applyJson(file);
+      expect(r.json.converged, JSON.stringify(r.json.actions)).toBe(true);
+      const again = await applyJson(file);
+      expect(again.json.converged).toBe(true);
+      const fleet = await containersOf(FLEET_CN);
+      expect(fleet.map((c) => c.name)).toEqual([`ccn-app-v${round}`]);
+      expect(fleet[0]!.running).toBe(true);
+      expect(await execIn(`ccn-app-v${round}`, ['cat', '/data/proof'])).toMatchObject({ code: 0, stdout: 'kept\n' });
+      expect(actionMap((await planJson(file)).json.actions)).toEqual({ 'ccn-app': 'keep' });
+    });
+  });
+});
+
+/** engineEvent for another fleet. */
+async function engineEventOf(fleet: string, m: Extract<Moment, { after: 'event' }>): Promise<{ promise: Promise<string>; stop: () => void }> {
+  const stream = (await docker().getEvents({
+    filters: { type: ['container'], label: [`io.dom0.fleet=${fleet}`], event: [m.action] },
+  })) as NodeJS.ReadableStream & { destroy?: () => void };
+  let buf = '';
+  const promise = new Promise<string>((resolve) => {
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const e = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+          const name = e.Actor?.Attributes?.name ?? '';
+          if (e.Action === m.action && name.endsWith('.dom0-next') === m.replacement) resolve(name);
+        } catch {
+          /* partial line */
+        }
+      }
+    });
+  });
+  return { promise, stop: () => stream.destroy?.() };
+}

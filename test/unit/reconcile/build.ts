@@ -1,7 +1,7 @@
 // Builders for normalized manifests and observed containers, for pure tests.
 import type { ContainerSpec, Manifest, VolumeContainerSpec } from '../../../src/manifest/types.js';
 import type { ObservedContainer } from '../../../src/reconcile/observe.js';
-import { toObserved } from '../../../src/reconcile/observe.js';
+import { type Observed, toObserved } from '../../../src/reconcile/observe.js';
 import { configHash, hashedSpec } from '../../../src/reconcile/hash.js';
 import { LABEL } from '../../../src/reconcile/labels.js';
 
@@ -72,7 +72,16 @@ let seq = 0;
 /** A container as the engine would list it, created by dom0 from `spec` (or given labels). */
 export function container(
   spec: ContainerSpec | VolumeContainerSpec,
-  over: { state?: ObservedContainer['state']; exitCode?: number; labels?: Record<string, string>; name?: string; fleet?: string; imageId?: string } = {},
+  over: {
+    state?: ObservedContainer['state'];
+    exitCode?: number;
+    labels?: Record<string, string>;
+    name?: string;
+    fleet?: string;
+    origin?: string;
+    imageId?: string;
+    mounts?: ObservedContainer['mounts'];
+  } = {},
 ): ObservedContainer {
   const imageId = over.imageId ?? IMAGE_ID;
   const labels = over.labels ?? {
@@ -81,6 +90,8 @@ export function container(
     [LABEL.name]: spec.name,
     [LABEL.hash]: configHash(spec, imageId),
     [LABEL.spec]: JSON.stringify(hashedSpec(spec, imageId)),
+    [LABEL.origin]: over.origin ?? '/tmp/dom0.yaml',
+    [LABEL.containerName]: over.name ?? spec.containerName,
   };
   const state = over.state ?? (spec.kind === 'volume' ? 'created' : 'running');
   return toObserved({
@@ -92,7 +103,12 @@ export function container(
     status: state === 'exited' ? `Exited (${over.exitCode ?? 0}) 1 second ago` : 'Up 1 second',
     exitCode: state === 'exited' ? (over.exitCode ?? 0) : undefined,
     labels,
-    mounts: [],
+    mounts: over.mounts ?? [],
     created: 0,
   });
+}
+
+/** What observe returns, from containers alone (no volumes or networks on the engine). */
+export function observed(containers: ObservedContainer[], imageId: string | undefined = IMAGE_ID): Observed {
+  return { containers, imageIds: { 'busybox:latest': imageId }, images: {}, volumes: [], namedVolumes: {}, networks: [] };
 }

@@ -21,10 +21,11 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerSpec, DependsCondition, Dependency, Manifest, VolumeContainerSpec } from '../../../src/manifest/types.js';
 import { hashCanonical, hashedSpec } from '../../../src/reconcile/hash.js';
 import { LABEL, replacementName } from '../../../src/reconcile/labels.js';
-import { ownershipOf, type Observed, type ObservedContainer } from '../../../src/reconcile/observe.js';
+import type { Observed, ObservedContainer } from '../../../src/reconcile/observe.js';
+import { ownershipOf } from '../../../src/reconcile/ownership.js';
 import { plan, type Plan, type PlanOptions } from '../../../src/reconcile/plan.js';
 import { looksSecret } from '../../../src/redact.js';
-import { IMAGE_ID, container, job, manifest, svc, vol } from './build.js';
+import { IMAGE_ID, container, job, manifest, observed, svc, vol } from './build.js';
 
 const FLEET = 'fleet';
 const OTHER = 'other';
@@ -274,7 +275,7 @@ function buildObserved(m: Manifest, drafts: EngineDraft[], orphans: OrphanDraft[
   for (let i = 0; i < unmanagedExtra; i++) out.push(container(svc(`stray${i}`), { labels: {}, name: `stray${i}` }));
   // Stable IDs, independent of how many containers other runs built.
   const containers = out.map((c, i) => ({ ...c, id: `cid-${i}` }));
-  return { containers, imageIds: { 'busybox:latest': imagePresent ? IMAGE_ID : undefined } };
+  return observed(containers, imagePresent ? IMAGE_ID : undefined);
 }
 
 const caseArb = draftsArb.chain((drafts) =>
@@ -312,7 +313,7 @@ type Who = 'mine' | 'this-fleet-volume' | 'foreign';
  * fleet's volume containers (whichever entry).
  */
 function classify(c: ObservedContainer, fleet: string): Who[] {
-  const owner = ownershipOf(c.labels);
+  const owner = ownershipOf(c, undefined);
   if (!owner || owner.fleet !== fleet) return ['foreign'];
   return owner.kind === 'volume' ? ['mine', 'this-fleet-volume'] : ['mine'];
 }

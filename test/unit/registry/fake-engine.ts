@@ -19,7 +19,7 @@ export class FakeEngine {
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     const id = this.images.get(ref);
-    return id ? { id, repoTags: [ref], repoDigests: [], created: '', volumes: [] } : undefined;
+    return id ? { id, repoTags: [ref], repoDigests: [], created: '', volumes: [], labels: {} } : undefined;
   }
 
   async pullImage(ref: string, opts: PullOptions = {}): Promise<void> {
