@@ -3,6 +3,7 @@
 // containers, named volumes and the volumes backing anonymous paths stay unless `volumes`; even
 // then only those this manifest declares go. Which container is whose is plan's decision.
 import { topoLevels } from '../graph.js';
+import { backoffDelay, sleep } from '../backoff.js';
 import { limiter } from '../concurrency.js';
 import type { Engine } from '../engine/engine.js';
 import { silentLogger, type Log } from '../log.js';
@@ -11,6 +12,10 @@ import { LABEL } from './labels.js';
 import { observe, type ObservedContainer } from './observe.js';
 import { plan } from './plan.js';
 import { backingVolumeOwned } from './volume-backing.js';
+
+/** Network removal is tried 3 times, 1 s then 2 s apart. */
+const NETWORK_REMOVAL = { baseMs: 1000, capMs: 2000 } as const;
+const NETWORK_REMOVAL_ATTEMPTS = 3;
 
 export interface DownOptions {
   volumes?: boolean;
@@ -109,12 +114,12 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
         await engine.removeNetwork(n.id);
         break;
       } catch (e) {
-        if (attempt >= 3) {
+        if (attempt >= NETWORK_REMOVAL_ATTEMPTS) {
           log.warn({ event: 'network-kept', network: n.name, error: (e as Error).message }, `network ${n.name} could not be removed`);
           warnings.push(`network ${n.name} could not be removed: ${(e as Error).message}`);
           break;
         }
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
+        await sleep(backoffDelay(attempt, NETWORK_REMOVAL));
       }
     }
   }

@@ -4,6 +4,7 @@
 // 5xx, 429, a stalled stream). Permanent: 401/403 (credentials), 404 (unknown image or tag) and
 // anything else the engine rejects — retrying those only delays the error the user must fix.
 
+import { backoffDelay, sleep } from '../backoff.js';
 import { isEngineError } from '../engine/errors.js';
 
 export interface RetryPolicy {
@@ -44,36 +45,9 @@ export function classifyPullError(e: unknown): PullFailureKind {
   return 'fatal';
 }
 
-/**
- * Delay before retry number `retry` (1 = after the first failure): exponential with "equal
- * jitter" — half the nominal delay fixed, half random — so it stays within
- * [nominal/2, nominal] where nominal = min(cap, base·2^(retry-1)).
- */
+/** The pull retry delay: exponential with equal jitter, within [nominal/2, nominal] (src/backoff.ts). */
 export function backoffMs(retry: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number = Math.random): number {
-  const nominal = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, retry - 1));
-  const r = Math.min(1, Math.max(0, random()));
-  return Math.round(nominal / 2 + (nominal / 2) * r);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(): Error {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  return e;
+  return backoffDelay(retry, { baseMs: policy.baseMs, capMs: policy.capMs, jitter: 'equal', random });
 }
 
 export interface RetryHooks {

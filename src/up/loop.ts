@@ -1,5 +1,6 @@
 // `dom0 up`: apply the manifest, then own the fleet for as long as the host runs — re-apply on
 // edits and SIGHUP, supervise restarts, repair drift periodically, survive engine restarts.
+import { backoffDelay, pause } from '../backoff.js';
 import type { Engine, EventStream } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import type { Log } from '../log.js';
@@ -31,7 +32,8 @@ export interface UpOptions {
 type Mode = 'full' | 'repair';
 
 const HEARTBEAT_MS = 5000;
-const BACKOFF_CAP_MS = 30_000;
+/** Waiting for the engine and reconnecting to its events: 0.5 s doubling to 30 s. */
+const RECONNECT = { baseMs: 500, capMs: 30_000 } as const;
 
 export class UpLoop {
   private manifest: Manifest | undefined;
@@ -47,6 +49,8 @@ export class UpLoop {
   private readonly pullRetry: PullRetry;
   private watch: ManifestWatch | undefined;
   private readonly loader: ManifestLoader;
+  /** Aborted by stop(): ends any backoff wait at once. */
+  private readonly abort = new AbortController();
   private stopped!: () => void;
   readonly done = new Promise<void>((r) => (this.stopped = r));
 
@@ -98,6 +102,7 @@ export class UpLoop {
   async stop(graceMs = 8000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.abort.abort();
     this.o.log.info({ event: 'up-stopping' }, 'dom0 stopping; the fleet keeps running');
     this.watch?.stop();
     this.pullRetry.stop();
@@ -117,16 +122,15 @@ export class UpLoop {
   }
 
   private async waitForEngine(): Promise<void> {
-    let delay = 500;
-    for (;;) {
+    for (let retry = 1; ; retry++) {
       if (this.stopping) return;
       try {
         await this.o.engine.ping();
         return;
       } catch (e) {
+        const delay = backoffDelay(retry, RECONNECT);
         this.o.log.warn({ event: 'engine-unreachable', error: (e as Error).message, retryInMs: delay }, 'waiting for the Docker engine');
-        await sleep(delay);
-        delay = Math.min(BACKOFF_CAP_MS, delay * 2);
+        await pause(delay, this.abort.signal);
       }
     }
   }
@@ -181,7 +185,7 @@ export class UpLoop {
       } catch (e) {
         if (!isEngineError(e) || this.stopping) throw e;
         this.o.log.warn({ event: 'engine-unreachable', error: (e as Error).message }, "cannot inspect dom0's own container");
-        await sleep(1000);
+        await pause(1000, this.abort.signal);
         await this.waitForEngine();
       }
     }
@@ -269,26 +273,22 @@ export class UpLoop {
 
   /** Follows the engine's events for supervision; reconnects with backoff and re-applies. */
   private async follow(): Promise<void> {
-    let delay = 500;
+    let retry = 1;
     while (!this.stopping) {
       try {
         this.stream = await this.o.engine.events({ label: LABEL.fleet });
-        delay = 500;
+        retry = 1;
         this.stream.on((e) => this.supervisor.handle(e));
         await this.stream.ended;
       } catch {
         // engine unreachable: retried below
       }
       if (this.stopping) return;
+      const delay = backoffDelay(retry++, RECONNECT);
       this.o.log.warn({ event: 'events-lost', retryInMs: delay }, 'lost the engine event stream; reconnecting');
-      await sleep(delay);
-      delay = Math.min(BACKOFF_CAP_MS, delay * 2);
+      await pause(delay, this.abort.signal);
       await this.waitForEngine();
       this.request('full', 'engine reconnected');
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

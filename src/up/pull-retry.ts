@@ -5,13 +5,13 @@
 //
 // Wiring in the loop: construct once, call update(result.pulls) after each apply, stop() on stop.
 
+import { backoffDelay } from '../backoff.js';
 import type { Engine } from '../engine/engine.js';
 import type { Log } from '../log.js';
 import { entries, type Manifest } from '../manifest/types.js';
 import { pullContext, type PullImagesOptions, type PullOutcome } from '../reconcile/pull.js';
 import { PullError, pullOne } from '../registry/puller.js';
 import { parseImageRef } from '../registry/reference.js';
-import { backoffMs } from '../registry/retry.js';
 import { pullSettings } from '../registry/settings.js';
 
 export interface PullRetryOptions {
@@ -94,7 +94,7 @@ export class PullRetry {
   }
 
   private schedule(key: string, t: Tracked): void {
-    const delay = backoffMs(t.failures + 1, this.backoff, this.o.random);
+    const delay = backoffDelay(t.failures + 1, { baseMs: this.backoff.baseMs, capMs: this.backoff.capMs, jitter: 'equal', random: this.o.random });
     t.timer = setTimeout(() => void this.attempt(key, t), delay);
     t.timer.unref?.();
   }

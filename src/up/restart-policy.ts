@@ -1,4 +1,5 @@
 // Whether and when a dead service is restarted: the manifest's `restart:`, applied by dom0.
+import { backoffDelay } from '../backoff.js';
 import type { RestartPolicy } from '../manifest/types.js';
 
 export interface DeathRecord {
@@ -24,7 +25,7 @@ export function parseRestart(label: string | undefined): RestartPolicy {
 }
 
 export function decideRestart(policy: RestartPolicy, death: DeathRecord): RestartDecision {
-  const delayMs = Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** death.consecutiveFailures);
+  const delayMs = backoffDelay(death.consecutiveFailures + 1, BACKOFF);
   switch (policy.name) {
     case 'no':
       return { restart: false, why: 'restart policy is "no"' };
