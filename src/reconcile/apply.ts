@@ -1,5 +1,6 @@
 // Apply: runs a plan against the engine. Volume containers first, then the DAG, independent
 // entries in parallel (bounded), each only when its dependencies meet their conditions.
+import { backoffDelay, sleep } from '../backoff.js';
 import { limiter } from '../concurrency.js';
 import { serviceRequest, volumeContainerRequest } from '../engine/container-config.js';
 import type { Engine } from '../engine/engine.js';
@@ -15,6 +16,8 @@ import { Readiness } from './readiness.js';
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 /** How often a job with `restart: on-failure` (no count) is run again within one apply. */
 export const JOB_DEFAULT_RETRIES = 3;
+/** Between a job's on-failure runs: 1 s, doubling, at most 30 s. */
+const JOB_RETRY_BACKOFF = { baseMs: 1000, capMs: 30_000 } as const;
 
 export interface ApplyOptions {
   concurrency?: number;
@@ -33,6 +36,8 @@ export interface ApplyOptions {
   pullConcurrency?: number;
   /** Pull context and tuning: state dir for pull times, stall timeout, retries (see PullImagesOptions). */
   pull?: PullImagesOptions;
+  /** Tests: how to wait between a job's on-failure runs (default: really wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type EntryStatus = 'ok' | 'failed' | 'skipped' | 'blocked';
@@ -289,9 +294,9 @@ class Runner {
         return;
       } catch (e) {
         if (attempt >= retries || !/exited with code/.test((e as Error).message)) throw e;
-        const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
+        const delayMs = backoffDelay(attempt + 1, JOB_RETRY_BACKOFF);
         this.log.warn({ event: 'job-retry', entry: a.name, attempt: attempt + 1, of: retries, delayMs }, `${a.name} failed; running it again (on-failure)`);
-        await new Promise((r) => setTimeout(r, delayMs));
+        await (this.opts.sleep ?? sleep)(delayMs);
         await this.limit(() => this.engine.startContainer(a.containerId!));
       }
     }
