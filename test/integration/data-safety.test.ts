@@ -34,7 +34,7 @@ describeEngine('data safety: two manifests without name:', () => {
   const names = ['ds1-shop', 'ds1-shop-data', 'ds1-blog', 'ds1-blog-data'];
 
   function manifestFor(app: string) {
-    return `volume_containers:\n  ${app}-data:\n    image: ${BUSYBOX}\n    volumes: [/data]\nservices:\n  ${app}:\n    image: ${BUSYBOX}\n    command: ${sleepy}\n    volumes_from: [${app}-data]\n`;
+    return `volume_containers:\n  ${app}-data:\n    image: ${BUSYBOX}\n    paths: [/data]\nservices:\n  ${app}:\n    image: ${BUSYBOX}\n    command: ${sleepy}\n    volumes_from: [${app}-data]\n`;
   }
 
   afterAll(async () => {

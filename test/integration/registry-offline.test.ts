@@ -24,6 +24,7 @@ describeEngine('registry down (offline-first)', () => {
   let reg: PrivateRegistry;
   let ref: string;
   let builtId: string;
+  let absent: ReturnType<typeof workspace> | undefined;
 
   beforeAll(async () => {
     reg = new PrivateRegistry(5002, 'offline');
@@ -89,7 +90,7 @@ describeEngine('registry down (offline-first)', () => {
     await removeImage(builtId);
     expect(await imageId(ref)).toBeUndefined();
     expect(reg.running()).toBe(false);
-    const ws = workspace('reg-offline-absent');
+    const ws = (absent = workspace('reg-offline-absent'));
     const file = ws.write(manifest('missing'));
     const r = await applyWith(file, baseEnv(ws.stateDir, { DOM0_TEST_REG_PW: reg.password, DOM0_PULL_ATTEMPTS: '2', DOM0_PULL_BACKOFF: '200ms' }), 1);
     expect(outcome(r, 'reg-off-app').status).toBe('failed');
@@ -103,7 +104,8 @@ describeEngine('registry down (offline-first)', () => {
 
   it('registry back: the next apply pulls and the fleet converges', async () => {
     reg.start();
-    const ws = workspace('reg-offline-back');
+    // The next apply of the same manifest (a fleet applied from another path would be another manifest's).
+    const ws = absent ?? workspace('reg-offline-back');
     const file = ws.write(manifest('missing'));
     const r = await applyWith(file, baseEnv(ws.stateDir, { DOM0_TEST_REG_PW: reg.password }));
     expect(r.json.converged).toBe(true);

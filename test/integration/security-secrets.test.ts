@@ -8,7 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupFleet, describeEngine, runDom0, tmpDir, writeManifest, type RunResult } from '../support/engine.js';
+import { cleanupFleet, describeEngine, docker, runDom0, tmpDir, writeManifest, type RunResult } from '../support/engine.js';
 
 const FLEET = 'dom0-sec-secrets';
 const rnd = () => randomBytes(6).toString('hex');
@@ -65,6 +65,7 @@ describeEngine('security: secret values never appear in dom0 output', () => {
   };
   let planAfter: RunResult;
   let planAfterJson: PlanJson;
+  let labelsAfterApply = '';
 
   beforeAll(async () => {
     await cleanupFleet(FLEET);
@@ -72,6 +73,7 @@ describeEngine('security: secret values never appear in dom0 output', () => {
     await run(['plan']);
     await run(['plan', '--json']);
     await run(['apply', '--json', '--log-level', 'debug']);
+    labelsAfterApply = JSON.stringify((await docker().getContainer('sec-app').inspect()).Config.Labels);
     await run(['status', '--json']);
     await run(['status']);
 
@@ -120,20 +122,25 @@ describeEngine('security: secret values never appear in dom0 output', () => {
     });
   });
 
-  it('plan names the changed secret key with its value redacted', () => {
+  it('the io.dom0.spec label holds digests of env values, never the values', () => {
+    expect(labelsAfterApply).toContain('DB_PASSWORD');
+    expect(labelsAfterApply).not.toContain(S.dbPassword);
+    expect(labelsAfterApply).toMatch(/sha256:[0-9a-f]{64}/);
+  });
+
+  it('plan names the changed secret key, never its value (labels hold digests of env values)', () => {
     const app = planAfterJson.actions.find((a) => a.name === 'sec-app')!;
     expect(app.action).toBe('recreate');
-    expect(app.reasons).toContain('environment.DB_PASSWORD: [redacted] → [redacted]');
-    expect(app.reasons).toContain('environment.MODE: "plain-1" → "plain-2"');
-    expect(planAfter.stdout).toContain('environment.DB_PASSWORD: [redacted] → [redacted]');
+    expect(app.reasons).toContain('environment.DB_PASSWORD: changed');
+    expect(app.reasons).toContain('environment.MODE: changed');
+    expect(planAfter.stdout).toContain('environment.DB_PASSWORD: changed');
   });
 
   it('plan redacts a secret added to a service that had no environment', () => {
     const worker = planAfterJson.actions.find((a) => a.name === 'sec-worker')!;
     expect(worker.action).toBe('recreate');
     const reasons = worker.reasons.join('; ');
-    expect(reasons).toContain('WORKER_TOKEN');
-    expect(reasons).toContain('[redacted]');
+    expect(reasons).toContain('environment.WORKER_TOKEN: added');
     expect(reasons).not.toContain(S.workerToken);
   });
 });
