@@ -11,7 +11,7 @@ import { LABEL, replacementName } from './labels.js';
 import { observe, type Observed } from './observe.js';
 import { type Action, type ActionType, plan, type Plan } from './plan.js';
 import { emptyPullOutcome, pullImages, type PullImagesOptions, type PullOutcome } from './pull.js';
-import { Readiness } from './readiness.js';
+import { Readiness, WaitError } from './readiness.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 /** How often a job with `restart: on-failure` (no count) is run again within one apply. */
@@ -293,7 +293,7 @@ class Runner {
         });
         return;
       } catch (e) {
-        if (attempt >= retries || !/exited with code/.test((e as Error).message)) throw e;
+        if (attempt >= retries || !(e instanceof WaitError && e.reason === 'exited')) throw e;
         const delayMs = backoffDelay(attempt + 1, JOB_RETRY_BACKOFF);
         this.log.warn({ event: 'job-retry', entry: a.name, attempt: attempt + 1, of: retries, delayMs }, `${a.name} failed; running it again (on-failure)`);
         await (this.opts.sleep ?? sleep)(delayMs);

@@ -2,8 +2,21 @@
 import type { ContainerDetails, Engine, EngineEvent, EventStream } from '../engine/engine.js';
 import type { DependsCondition } from '../manifest/types.js';
 
+/**
+ * Why a wait failed: the container exited (or had exited) the wrong way, became unhealthy (or can
+ * never be healthy), did not get there in time, is gone, or the wait itself was cut off (apply
+ * ended, the event stream was lost).
+ */
+export type WaitFailure = 'exited' | 'unhealthy' | 'timeout' | 'gone' | 'interrupted';
+
 export class WaitError extends Error {
   override readonly name = 'WaitError';
+  constructor(
+    readonly reason: WaitFailure,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface WaitTarget {
@@ -16,7 +29,7 @@ export interface WaitTarget {
   timeoutMs: number;
 }
 
-type Verdict = { done: true } | { failed: string } | undefined;
+type Verdict = { done: true } | { failed: string; reason: WaitFailure } | undefined;
 
 /** Decides a condition from a container's current state; undefined = not yet. */
 export function judge(condition: DependsCondition, c: ContainerDetails, kind: 'service' | 'job' = 'service'): Verdict {
@@ -25,17 +38,17 @@ export function judge(condition: DependsCondition, c: ContainerDetails, kind: 's
     case 'service_started':
       if (c.state === 'running') return { done: true };
       if (kind === 'job' && exited && c.startedAt) return { done: true };
-      if (exited) return { failed: `exited with code ${c.exitCode ?? '?'}` };
+      if (exited) return { failed: `exited with code ${c.exitCode ?? '?'}`, reason: 'exited' };
       return undefined;
     case 'service_healthy':
-      if (!c.hasHealthcheck) return { failed: 'has no healthcheck, so it can never become healthy' };
+      if (!c.hasHealthcheck) return { failed: 'has no healthcheck, so it can never become healthy', reason: 'unhealthy' };
       if (c.state === 'running' && c.health === 'healthy') return { done: true };
       // The engine marks a container that stopped unhealthy too: the exit is the better news.
-      if (exited) return { failed: `exited with code ${c.exitCode ?? '?'} before becoming healthy` };
-      if (c.health === 'unhealthy') return { failed: 'is unhealthy' };
+      if (exited) return { failed: `exited with code ${c.exitCode ?? '?'} before becoming healthy`, reason: 'exited' };
+      if (c.health === 'unhealthy') return { failed: 'is unhealthy', reason: 'unhealthy' };
       return undefined;
     case 'service_completed_successfully':
-      if (exited) return c.exitCode === 0 ? { done: true } : { failed: `exited with code ${c.exitCode ?? '?'}` };
+      if (exited) return c.exitCode === 0 ? { done: true } : { failed: `exited with code ${c.exitCode ?? '?'}`, reason: 'exited' };
       return undefined;
   }
 }
@@ -68,7 +81,7 @@ export class Readiness {
 
   async wait(t: WaitTarget): Promise<ContainerDetails> {
     const stream = await this.events();
-    if (this.closed) throw new WaitError(`stopped waiting for ${t.entry}`);
+    if (this.closed) throw new WaitError('interrupted', `stopped waiting for ${t.entry}`);
     return this.waitOn(stream, t);
   }
 
@@ -97,16 +110,16 @@ export class Readiness {
             const c = await this.engine.inspectContainer(t.containerName);
             if (settled) return;
             if (!c) {
-              finish(() => reject(new WaitError(`${t.entry}: container ${t.containerName} does not exist`)));
+              finish(() => reject(new WaitError('gone', `${t.entry}: container ${t.containerName} does not exist`)));
               return;
             }
             last = c;
             const v = judge(t.condition, c, t.kind);
             if (v && 'done' in v) finish(() => resolve(c));
             else if (v) {
-              const failure = v.failed;
+              const failure = v;
               const logs = await this.engine.containerLogs(c.id, 10).catch(() => '');
-              finish(() => reject(new WaitError(`${t.entry} ${failure}${formatLogs(logs)}`)));
+              finish(() => reject(new WaitError(failure.reason, `${t.entry} ${failure.failed}${formatLogs(logs)}`)));
             }
           } while (again && !settled);
         } catch (e) {
@@ -124,13 +137,14 @@ export class Readiness {
         finish(() =>
           reject(
             new WaitError(
+              'timeout',
               `timed out after ${Math.round(t.timeoutMs / 1000)}s waiting for ${t.entry} (${t.condition}); last state: ${state}${formatLogs(logs)}`,
             ),
           ),
         );
       }, t.timeoutMs);
       void stream.ended.then(() =>
-        finish(() => reject(new WaitError(`lost the engine's event stream while waiting for ${t.entry}`))),
+        finish(() => reject(new WaitError('interrupted', `lost the engine's event stream while waiting for ${t.entry}`))),
       );
       void check();
     });
