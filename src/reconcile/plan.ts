@@ -8,6 +8,7 @@ import type { Observed, ObservedContainer } from './observe.js';
 import { LABEL, replacementName } from './labels.js';
 import { type BackingVolume, backingFor, pathsChangingKind } from './volume-backing.js';
 import { claimFor, type EntryClaim, type FleetIdentity, isThisManifests, nameIsRecorded } from './ownership.js';
+import { boundTo } from './restart-policy.js';
 
 export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
 
@@ -441,16 +442,7 @@ function restartDependents(manifest: Manifest, actions: Map<string, Action>): vo
   }
 }
 
-/** Entries this one holds a live reference to: links, network_mode, and depends_on with restart: true. */
-export function boundTo(spec: ContainerSpec): Set<string> {
-  const out = new Set<string>(spec.links.map((l) => l.name));
-  const nm = spec.networkMode;
-  if (nm?.startsWith('service:')) out.add(nm.slice('service:'.length));
-  for (const d of spec.dependsOn) {
-    if (d.restart || d.implicit === 'network_mode' || d.implicit === 'links') out.add(d.name);
-  }
-  return out;
-}
+export { boundTo } from './restart-policy.js';
 
 /** Field-level differences between two canonical specs, e.g. `environment.FOO: "1" → "2"`. */
 export function diffSpecs(before: { [k: string]: Canonical }, after: { [k: string]: Canonical }): string[] {

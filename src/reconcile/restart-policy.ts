@@ -1,6 +1,9 @@
-// Whether and when a dead service is restarted: the manifest's `restart:`, applied by dom0.
+// The restart policy's one home: the manifest's `restart:` as the container label carries it
+// (formatRestart/parseRestart), whether and when dom0 restarts a dead service (decideRestart,
+// used by up's supervisor), and which entries restart together with a dependency (boundTo,
+// used by plan after a recreate and by the supervisor after a restart).
 import { backoffDelay } from '../backoff.js';
-import type { RestartPolicy } from '../manifest/types.js';
+import type { ContainerSpec, Manifest, RestartPolicy } from '../manifest/types.js';
 
 export interface DeathRecord {
   exitCode: number;
@@ -16,6 +19,12 @@ export type RestartDecision = { restart: true; delayMs: number } | { restart: fa
 
 export const BACKOFF = { baseMs: 500, capMs: 30_000, resetAfterMs: 10_000 } as const;
 
+/** The `io.dom0.restart` label value: "no", "always", "unless-stopped", "on-failure[:N]". */
+export function formatRestart(r: RestartPolicy): string {
+  return r.name === 'on-failure' && r.maxRetries !== undefined ? `on-failure:${r.maxRetries}` : r.name;
+}
+
+/** The label back into a policy; anything unknown (or no label) is "no". */
 export function parseRestart(label: string | undefined): RestartPolicy {
   if (!label || label === 'no') return { name: 'no' };
   if (label === 'always' || label === 'unless-stopped') return { name: label };
@@ -41,4 +50,24 @@ export function decideRestart(policy: RestartPolicy, death: DeathRecord): Restar
       }
       return { restart: true, delayMs };
   }
+}
+
+/**
+ * Entries this one holds a live reference to, so it must restart after they are restarted or
+ * recreated: links, network_mode (service:X, or container:X naming an entry: normalize records
+ * it as an implicit dependency), and depends_on with `restart: true`.
+ */
+export function boundTo(spec: ContainerSpec): Set<string> {
+  const out = new Set<string>(spec.links.map((l) => l.name));
+  const nm = spec.networkMode;
+  if (nm?.startsWith('service:')) out.add(nm.slice('service:'.length));
+  for (const d of spec.dependsOn) {
+    if (d.restart || d.implicit === 'network_mode' || d.implicit === 'links') out.add(d.name);
+  }
+  return out;
+}
+
+/** The manifest's containers (jobs and services) bound to `name` (see boundTo). */
+export function boundDependents(manifest: Manifest, name: string): Set<string> {
+  return new Set([...manifest.jobs, ...manifest.services].filter((s) => boundTo(s).has(name)).map((s) => s.name));
 }

@@ -1,13 +1,14 @@
 // Supervision between applies: follows the engine's events and applies each service's restart
 // policy itself (managed containers carry the engine policy "no"), with exponential backoff.
-// Dependents bound to a restarted service (links, network namespace) are restarted after it.
+// Running services bound to a restarted one (links, network namespace, depends_on with
+// restart: true; the rule plan uses, read from the current manifest) are restarted after it.
 import type { Engine, EngineEvent } from '../engine/engine.js';
 import type { Log } from '../log.js';
 import { LABEL } from '../reconcile/labels.js';
 import type { Manifest } from '../manifest/types.js';
 import { observeContainers, type ObservedContainer } from '../reconcile/observe.js';
 import { claimInManifest, inheritedFromImage, ownershipOf, type Ownership } from '../reconcile/ownership.js';
-import { BACKOFF, decideRestart, parseRestart } from './restart-policy.js';
+import { BACKOFF, boundDependents, decideRestart, parseRestart } from '../reconcile/restart-policy.js';
 
 interface Track {
   startedAt?: number;
@@ -159,11 +160,12 @@ export class Supervisor {
   }
 
   private async restartBoundDependents(name: string): Promise<void> {
+    const m = this.manifest();
+    const dependents = m ? boundDependents(m, name) : new Set<string>();
+    if (dependents.size === 0) return;
     const bound = (c: ObservedContainer): boolean => {
       const owner = this.supervised(c);
-      if (!owner || owner.kind !== 'service' || c.state !== 'running') return false;
-      const spec = owner.spec as { links?: Array<{ name?: string }>; networkMode?: string };
-      return (spec.links ?? []).some((l) => l.name === name) || spec.networkMode === `service:${name}`;
+      return !!owner && owner.kind === 'service' && c.state === 'running' && dependents.has(owner.name);
     };
     for (const c of (await observeContainers(this.engine)).filter(bound)) {
       this.log.info({ event: 'restart', entry: c.labels[LABEL.name], reason: `bound to ${name}, which was restarted` }, `restarting ${c.name}`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF, decideRestart, parseRestart } from '../../../src/up/restart-policy.js';
+import type { RestartPolicy } from '../../../src/manifest/types.js';
+import { BACKOFF, boundDependents, boundTo, decideRestart, formatRestart, parseRestart } from '../../../src/reconcile/restart-policy.js';
+import { loadOk } from '../manifest/helpers.js';
 
 const death = (over: Partial<Parameters<typeof decideRestart>[1]> = {}) => ({
   exitCode: 1,
@@ -48,5 +50,71 @@ describe('restart policy', () => {
   it('says why it gives up', () => {
     const d = decideRestart(parseRestart('on-failure:2'), death({ restartsSinceApply: 2 }));
     expect(d).toEqual({ restart: false, why: 'gave up after 2 restarts (on-failure:2)' });
+  });
+});
+
+describe('restart label', () => {
+  const cases: Array<[RestartPolicy, string]> = [
+    [{ name: 'no' }, 'no'],
+    [{ name: 'always' }, 'always'],
+    [{ name: 'unless-stopped' }, 'unless-stopped'],
+    [{ name: 'on-failure' }, 'on-failure'],
+    [{ name: 'on-failure', maxRetries: 5 }, 'on-failure:5'],
+    [{ name: 'on-failure', maxRetries: 0 }, 'on-failure:0'],
+  ];
+  it.each(cases)('%o is written as %s and read back', (policy, label) => {
+    expect(formatRestart(policy)).toBe(label);
+    expect(parseRestart(label)).toEqual(policy);
+  });
+});
+
+describe('which entries restart with a dependency (plan and supervisor)', () => {
+  const { manifest } = loadOk(`
+services:
+  db:
+    image: busybox
+  cache:
+    image: busybox
+    container_name: the-cache
+  web:
+    image: busybox
+    links: [db]
+  sidecar:
+    image: busybox
+    network_mode: service:db
+  byname:
+    image: busybox
+    network_mode: container:the-cache
+  worker:
+    image: busybox
+    depends_on:
+      db:
+        condition: service_started
+        restart: true
+  reader:
+    image: busybox
+    depends_on: [db]
+jobs:
+  migrate:
+    image: busybox
+    links: [db]
+`);
+  const spec = (name: string) => [...manifest.jobs, ...manifest.services].find((s) => s.name === name)!;
+
+  it.each([
+    ['web', ['db']],
+    ['sidecar', ['db']],
+    ['byname', ['cache']],
+    ['worker', ['db']],
+    ['reader', []],
+    ['db', []],
+  ])('%s is bound to %o', (name, expected) => {
+    expect([...boundTo(spec(name))].sort()).toEqual(expected);
+  });
+
+  it('lists the dependents bound to an entry: links, network_mode, restart: true; not a plain depends_on', () => {
+    expect([...boundDependents(manifest, 'db')].sort()).toEqual(['migrate', 'sidecar', 'web', 'worker']);
+    expect([...boundDependents(manifest, 'cache')]).toEqual(['byname']);
+    expect([...boundDependents(manifest, 'reader')]).toEqual([]);
   });
 });
