@@ -89,7 +89,7 @@ describeEngine('data safety: two manifests without name:', () => {
 
 describeEngine('data safety: a container made from a committed image', () => {
   const dir = tmpDir('dom0-ds2-');
-  const file = writeManifest(dir, `name: ds2\nservices:\n  ds2-app:\n    image: ${BUSYBOX}\n    command: ${sleepy}\n`);
+  const file = writeManifest(dir, `name: ds2\nservices:\n  ds2-app:\n    image: ${BUSYBOX}\n    command: ${sleepy}\n    restart: always\n`);
 
   beforeAll(async () => {
     expect((await applyCode(file)).code).toBe(0);
@@ -126,6 +126,11 @@ describeEngine('data safety: a container made from a committed image', () => {
     const row = (JSON.parse(p.stdout) as { actions: Array<{ name: string; action: string; reasons: string[] }> }).actions.find((a) => a.name === 'ds2-app')!;
     expect(row.action).toBe('blocked');
     expect(row.reasons.join(' ')).toContain('not managed by dom0');
+    // status shows none of its inherited labels (the image carries io.dom0.restart too)
+    const s = await runDom0(['status', '--json', '-f', file]);
+    const entry = (JSON.parse(s.stdout) as { entries: Array<{ name: string; sync: string; restart?: string }> }).entries.find((e) => e.name === 'ds2-app')!;
+    expect(entry.sync).toBe('unmanaged');
+    expect(entry.restart).toBeUndefined();
   });
 });
 
