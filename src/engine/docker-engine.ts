@@ -21,7 +21,7 @@ import type {
 } from './engine.js';
 import { EngineError, type EngineErrorKind } from './errors.js';
 import { onJsonLines } from './ndjson.js';
-import { registryAuthHeader } from '../registry/credentials.js';
+import { registryAuthHeader } from './registry-auth.js';
 
 export interface DockerEngineOptions {
   /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: $DOCKER_HOST, else /var/run/docker.sock. */

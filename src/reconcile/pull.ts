@@ -16,7 +16,7 @@ import { describeSuccess, engineDetail, PullError, pullOne, type PullSuccess } f
 import { parseImageRef } from '../registry/reference.js';
 import { pullSettings, type PullSettingsOverrides } from '../registry/settings.js';
 import type { RetryPolicy } from '../registry/retry.js';
-import { stateDirFromEnv } from '../up/state-dir.js';
+import { stateDirFromEnv } from '../state-path.js';
 
 export interface PullImagesOptions extends PullSettingsOverrides {
   /** Where pull times are kept (pull_policy every_<d>); default $DOM0_STATE_DIR or /var/lib/dom0; null = nowhere. */

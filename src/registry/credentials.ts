@@ -130,24 +130,8 @@ function registerCredential(c: Credential): void {
   }
 }
 
-/**
- * The X-Registry-Auth header value for an auth config, exactly as the engine adapter sends it
- * (base64url of the JSON); registered as a secret so it can never be logged either.
- */
-export function registryAuthHeader(auth: RegistryAuth): string {
-  const clean: Record<string, string> = {};
-  for (const k of ['username', 'password', 'identitytoken', 'serveraddress'] as const) {
-    const v = auth[k];
-    if (v !== undefined) clean[k] = v;
-  }
-  const json = JSON.stringify(clean);
-  const b64 = Buffer.from(json).toString('base64');
-  const b64url = b64.replace(/\+/g, '-').replace(/\//g, '_');
-  registerSecret(b64);
-  registerSecret(b64url);
-  registerSecret(b64url.replace(/=+$/, ''));
-  return b64url;
-}
+/** Encoded by the engine adapter (src/engine/registry-auth.ts); re-exported for callers of this module. */
+export { registryAuthHeader } from '../engine/registry-auth.js';
 
 export interface ImageCredential {
   /** Registry host of the image, normalized. */

@@ -9,11 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const DEFAULT_STATE_DIR = '/var/lib/dom0';
-
-export function stateDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOM0_STATE_DIR || DEFAULT_STATE_DIR;
-}
+export { DEFAULT_STATE_DIR, stateDirFromEnv } from '../state-path.js';
 
 export interface LastGood {
   /** The manifest's path when it applied (relative env_file etc. resolve against its directory). */
