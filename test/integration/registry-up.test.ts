@@ -9,7 +9,7 @@ import { DockerEngine } from '../../src/engine/docker-engine.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { pullImages } from '../../src/reconcile/pull.js';
 import { PullRetry } from '../../src/up/pull-retry.js';
-import { memoryLog } from '../unit/registry/fake-engine.js';
+import { memoryLog } from '../support/pull-engine.js';
 import { manifest as buildManifest, svc } from '../unit/reconcile/build.js';
 import {
   cleanupFleet,

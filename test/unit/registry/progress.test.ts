@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, ProgressTracker } from '../../../src/registry/progress.js';
-import { memoryLog } from './fake-engine.js';
+import { memoryLog } from '../../support/pull-engine.js';
 
 describe('pull progress', () => {
   it('sums layer downloads per image and rate-limits the log lines', () => {

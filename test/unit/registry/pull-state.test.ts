@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PULL_STATE_FILE, PullTimes } from '../../../src/registry/pull-state.js';
-import { memoryLog } from './fake-engine.js';
+import { memoryLog } from '../../support/pull-engine.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'dom0-pullstate-'));
 

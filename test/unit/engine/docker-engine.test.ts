@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import { EngineError } from '../../../src/engine/errors.js';
-import { registryAuthHeader } from '../../../src/registry/credentials.js';
+import { registryAuthHeader } from '../../../src/engine/registry-auth.js';
 import { scrub } from '../../../src/redact.js';
 
 let server: Server | undefined;

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, registerSecret, scrub } from '../../../src/redact.js';
+import { REDACTED, registerSecret, scrub } from '../../src/redact.js';
 
 describe('scrub catches a secret in the forms JSON gives it', () => {
   it.each([

@@ -1,6 +1,6 @@
-// A fake Engine for pull tests: only inspectImage and pullImage do anything.
-import type { Engine, ImageInfo, PullOptions } from '../../../src/engine/engine.js';
-import { EngineError } from '../../../src/engine/errors.js';
+// A fake Engine for pull tests (unit and registry-up): only inspectImage and pullImage do anything; memoryLog captures log lines.
+import type { Engine, ImageInfo, PullOptions } from '../../src/engine/engine.js';
+import { EngineError } from '../../src/engine/errors.js';
 
 export type PullScript = (ref: string, opts: PullOptions, attempt: number) => Promise<string | undefined> | string | undefined;
 
@@ -58,5 +58,5 @@ export function memoryLog() {
     else lines.push({ ...(obj as Record<string, unknown>), level, msg: msg ?? '' });
   };
   const log = { trace: mk('trace'), debug: mk('debug'), info: mk('info'), warn: mk('warn'), error: mk('error'), fatal: mk('fatal') };
-  return { log: log as unknown as import('../../../src/log.js').Log, lines, text: () => lines.map((l) => JSON.stringify(l)).join('\n') };
+  return { log: log as unknown as import('../../src/log.js').Log, lines, text: () => lines.map((l) => JSON.stringify(l)).join('\n') };
 }

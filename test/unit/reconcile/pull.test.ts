@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { PullPolicy } from '../../../src/manifest/types.js';
 import { pullImages, type PullImagesOptions } from '../../../src/reconcile/pull.js';
 import { Credentials, parseDockerConfig } from '../../../src/registry/credentials.js';
-import { manifest, svc, vol } from '../reconcile/build.js';
-import { FakeEngine, manifestUnknown, memoryLog, refused, unauthorized } from './fake-engine.js';
+import { manifest, svc, vol } from './build.js';
+import { FakeEngine, manifestUnknown, memoryLog, refused, unauthorized } from '../../support/pull-engine.js';
 
 const REG = '127.0.0.1:5000';
 const PW = 'unit-test-registry-pw';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyPullOutcome, pullImages, type PullImagesOptions } from '../../../src/reconcile/pull.js';
 import { PullRetry } from '../../../src/up/pull-retry.js';
 import { manifest, svc } from '../reconcile/build.js';
-import { FakeEngine, memoryLog, refused, unauthorized } from './fake-engine.js';
+import { FakeEngine, memoryLog, refused, unauthorized } from '../../support/pull-engine.js';
 
 const REF = '127.0.0.1:5000/app:1';
 const noWait: PullImagesOptions = { sleep: async () => undefined, stateDir: null, env: {}, retry: { attempts: 1 } };

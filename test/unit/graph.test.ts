@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCycles, formatCycle, topoLevels } from '../../../src/graph.js';
+import { findCycles, formatCycle, topoLevels } from '../../src/graph.js';
 
 const g = (o: Record<string, string[]>) => new Map(Object.entries(o));
 
