@@ -139,7 +139,10 @@ export interface Engine {
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   restartContainer(id: string, timeoutSeconds?: number): Promise<void>;
-  /** Never removes volumes: dom0's anonymous volumes outlive their containers. */
+  /**
+   * `volumes: true` also removes the container's anonymous volumes (`docker rm -v`); named
+   * volumes are never removed here. Without it (the default) anonymous volumes outlive it.
+   */
   removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
   containerLogs(id: string, tailLines: number): Promise<string>;

@@ -120,7 +120,7 @@ export interface ContainerSpec {
   stdinOpen: boolean;
   logging?: Logging;
   platform?: string;
-  // Where the entry was declared, for diagnostics raised after loading (e.g. by plan).
+  // Where the entry was declared (set by normalize; no stage reads it yet). Not hashed.
   position?: { line: number; col: number };
 }
 
