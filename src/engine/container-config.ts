@@ -40,8 +40,73 @@ export function volumeContainerRequest(spec: VolumeContainerSpec, ctx: CreateCon
 
 export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: CreateContext): CreateContainerRequest {
   const cname = (key: string) => containerNameOf(manifest, key);
-  const kept = new Map(ctx.keepVolumes.map((k) => [k.destination, k.name]));
+  const storage = mountsConfig(manifest, spec, ctx.keepVolumes);
+  const ports = portsConfig(spec);
+  const net = networkConfig(manifest, spec);
+  const res = resourcesConfig(spec);
+  const body: Record<string, unknown> = {
+    Image: spec.image,
+    Cmd: spec.command,
+    Entrypoint: spec.entrypoint,
+    Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...spec.labels, ...ctx.labels },
+    ExposedPorts: ports.exposed,
+    Volumes: storage.anonymous,
+    User: spec.user,
+    WorkingDir: spec.workingDir,
+    Hostname: spec.hostname,
+    Domainname: spec.domainname,
+    Tty: spec.tty,
+    OpenStdin: spec.stdinOpen,
+    AttachStdin: false,
+    StopSignal: spec.stopSignal,
+    StopTimeout: spec.stopGracePeriodMs !== undefined ? Math.ceil(spec.stopGracePeriodMs / 1000) : undefined,
+    Healthcheck: healthcheckConfig(spec.healthcheck),
+    HostConfig: {
+      Binds: storage.binds,
+      Mounts: storage.mounts,
+      Tmpfs: storage.tmpfs,
+      VolumesFrom: spec.volumesFrom.map((v) => `${cname(v.name)}:${v.readOnly ? 'ro' : 'rw'}`),
+      Links: net.links,
+      PortBindings: ports.portBindings,
+      // dom0 applies the manifest's restart policy itself, in dependency order (see README, "Boot order").
+      RestartPolicy: { Name: 'no' },
+      Privileged: spec.privileged,
+      CapAdd: spec.capAdd,
+      CapDrop: spec.capDrop,
+      Devices: spec.devices.map(parseDevice),
+      NetworkMode: net.networkMode,
+      ExtraHosts: spec.extraHosts,
+      Dns: spec.dns,
+      DnsSearch: spec.dnsSearch,
+      Init: spec.init || undefined,
+      ReadonlyRootfs: spec.readOnly,
+      Memory: res.Memory,
+      NanoCpus: res.NanoCpus,
+      ShmSize: res.ShmSize,
+      Sysctls: res.Sysctls,
+      Ulimits: res.Ulimits,
+      LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
+    },
+    NetworkingConfig: net.networkingConfig,
+  };
+  return { name: ctx.name, body: dropUndefined(body), extraNetworks: net.extraNetworks };
+}
 
+export interface MountsConfig {
+  /** HostConfig.Binds: "source:target[:ro,propagation]". */
+  binds: string[];
+  /** HostConfig.Mounts: named volumes, carried-over and read-only anonymous volumes. */
+  mounts: Array<Record<string, unknown>>;
+  /** Volumes: anonymous volumes the engine creates. */
+  anonymous: Record<string, object>;
+  /** HostConfig.Tmpfs (undefined when none). */
+  tmpfs: Record<string, string> | undefined;
+}
+
+/** Volumes, binds and tmpfs; `keepVolumes` (the replaced container's anonymous volumes) are carried over. */
+export function mountsConfig(manifest: Manifest, spec: ContainerSpec, keepVolumes: CreateContext['keepVolumes']): MountsConfig {
+  const kept = new Map(keepVolumes.map((k) => [k.destination, k.name]));
   const binds: string[] = [];
   const mounts: Array<Record<string, unknown>> = [];
   const anonymous: Record<string, object> = {};
@@ -78,7 +143,14 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
     const [path, opts] = splitOnce(t, ':');
     tmpfs[path] = opts ?? '';
   }
+  return { binds, mounts, anonymous, tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined };
+}
 
+/** ExposedPorts ("port/proto" → {}) and HostConfig.PortBindings from `ports` and `expose`. */
+export function portsConfig(spec: Pick<ContainerSpec, 'ports' | 'expose'>): {
+  exposed: Record<string, object>;
+  portBindings: Record<string, Array<{ HostIp?: string; HostPort?: string }>>;
+} {
   const exposed: Record<string, object> = {};
   const portBindings: Record<string, Array<{ HostIp?: string; HostPort?: string }>> = {};
   for (const p of spec.ports) {
@@ -87,7 +159,23 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
     (portBindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.hostPort ?? '' });
   }
   for (const e of spec.expose) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
+  return { exposed, portBindings };
+}
 
+export interface NetworkConfig {
+  /** HostConfig.NetworkMode: network_mode (service:X as container:NAME), else the first network. */
+  networkMode: string | undefined;
+  /** "container-name:alias", for HostConfig.Links and the endpoints. */
+  links: string[];
+  /** The first network's endpoint, set at create. */
+  networkingConfig: Record<string, unknown> | undefined;
+  /** The other networks, connected after create. */
+  extraNetworks: CreateContainerRequest['extraNetworks'];
+}
+
+/** network_mode, the networks attached (sorted by key; the first at create, the rest after) and links. */
+export function networkConfig(manifest: Manifest, spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links'>): NetworkConfig {
+  const cname = (key: string) => containerNameOf(manifest, key);
   let networkMode: string | undefined = spec.networkMode;
   if (networkMode?.startsWith('service:')) networkMode = `container:${cname(networkMode.slice('service:'.length))}`;
 
@@ -101,76 +189,50 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
   });
   const [first, ...others] = attachments.map(([key, a]) => endpoint(key, a.aliases, a.ipv4Address, a.ipv6Address));
   if (first) networkMode = first.network;
-
-  const healthcheck = spec.healthcheck
+  const networkingConfig = first
     ? {
-        Test: spec.healthcheck.test,
-        Interval: spec.healthcheck.intervalMs !== undefined ? spec.healthcheck.intervalMs * NS : undefined,
-        Timeout: spec.healthcheck.timeoutMs !== undefined ? spec.healthcheck.timeoutMs * NS : undefined,
-        Retries: spec.healthcheck.retries,
-        StartPeriod: spec.healthcheck.startPeriodMs !== undefined ? spec.healthcheck.startPeriodMs * NS : undefined,
-        StartInterval: spec.healthcheck.startIntervalMs !== undefined ? spec.healthcheck.startIntervalMs * NS : undefined,
+        EndpointsConfig: {
+          [first.network]: {
+            Aliases: first.aliases,
+            // On a user-defined network the engine takes links from the endpoint, not HostConfig.
+            Links: links.length ? links : undefined,
+            IPAMConfig: first.ipv4Address || first.ipv6Address ? { IPv4Address: first.ipv4Address, IPv6Address: first.ipv6Address } : undefined,
+          },
+        },
       }
     : undefined;
+  return { networkMode, links, networkingConfig, extraNetworks: others.map((o) => ({ ...o, links })) };
+}
 
-  const body: Record<string, unknown> = {
-    Image: spec.image,
-    Cmd: spec.command,
-    Entrypoint: spec.entrypoint,
-    Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...spec.labels, ...ctx.labels },
-    ExposedPorts: exposed,
-    Volumes: anonymous,
-    User: spec.user,
-    WorkingDir: spec.workingDir,
-    Hostname: spec.hostname,
-    Domainname: spec.domainname,
-    Tty: spec.tty,
-    OpenStdin: spec.stdinOpen,
-    AttachStdin: false,
-    StopSignal: spec.stopSignal,
-    StopTimeout: spec.stopGracePeriodMs !== undefined ? Math.ceil(spec.stopGracePeriodMs / 1000) : undefined,
-    Healthcheck: healthcheck,
-    HostConfig: {
-      Binds: binds,
-      Mounts: mounts,
-      Tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined,
-      VolumesFrom: spec.volumesFrom.map((v) => `${cname(v.name)}:${v.readOnly ? 'ro' : 'rw'}`),
-      Links: links,
-      PortBindings: portBindings,
-      // dom0 applies the manifest's restart policy itself, in dependency order (see README, "Boot order").
-      RestartPolicy: { Name: 'no' },
-      Privileged: spec.privileged,
-      CapAdd: spec.capAdd,
-      CapDrop: spec.capDrop,
-      Devices: spec.devices.map(parseDevice),
-      NetworkMode: networkMode,
-      ExtraHosts: spec.extraHosts,
-      Dns: spec.dns,
-      DnsSearch: spec.dnsSearch,
-      Init: spec.init || undefined,
-      ReadonlyRootfs: spec.readOnly,
-      Memory: spec.memLimitBytes,
-      NanoCpus: spec.cpus !== undefined ? Math.round(spec.cpus * 1e9) : undefined,
-      ShmSize: spec.shmSizeBytes,
-      Sysctls: Object.keys(spec.sysctls).length ? spec.sysctls : undefined,
-      Ulimits: Object.entries(spec.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })),
-      LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
-    },
-    NetworkingConfig: first
-      ? {
-          EndpointsConfig: {
-            [first.network]: {
-              Aliases: first.aliases,
-              // On a user-defined network the engine takes links from the endpoint, not HostConfig.
-              Links: links.length ? links : undefined,
-              IPAMConfig: first.ipv4Address || first.ipv6Address ? { IPv4Address: first.ipv4Address, IPv6Address: first.ipv6Address } : undefined,
-            },
-          },
-        }
-      : undefined,
+/** The Engine API healthcheck: durations in nanoseconds. */
+export function healthcheckConfig(h: ContainerSpec['healthcheck']): Record<string, unknown> | undefined {
+  if (!h) return undefined;
+  const ns = (ms: number | undefined) => (ms !== undefined ? ms * NS : undefined);
+  return {
+    Test: h.test,
+    Interval: ns(h.intervalMs),
+    Timeout: ns(h.timeoutMs),
+    Retries: h.retries,
+    StartPeriod: ns(h.startPeriodMs),
+    StartInterval: ns(h.startIntervalMs),
   };
-  return { name: ctx.name, body: dropUndefined(body), extraNetworks: others.map((o) => ({ ...o, links })) };
+}
+
+/** Memory, CPUs, shared memory, sysctls and ulimits (HostConfig fields). */
+export function resourcesConfig(spec: Pick<ContainerSpec, 'memLimitBytes' | 'cpus' | 'shmSizeBytes' | 'sysctls' | 'ulimits'>): {
+  Memory: number | undefined;
+  NanoCpus: number | undefined;
+  ShmSize: number | undefined;
+  Sysctls: Record<string, string> | undefined;
+  Ulimits: Array<{ Name: string; Soft: number; Hard: number }>;
+} {
+  return {
+    Memory: spec.memLimitBytes,
+    NanoCpus: spec.cpus !== undefined ? Math.round(spec.cpus * 1e9) : undefined,
+    ShmSize: spec.shmSizeBytes,
+    Sysctls: Object.keys(spec.sysctls).length ? spec.sysctls : undefined,
+    Ulimits: Object.entries(spec.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })),
+  };
 }
 
 function parseDevice(d: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
