@@ -3,7 +3,7 @@ import { apply, type ApplyResult } from '../reconcile/apply.js';
 import { engine, type GlobalOptions, loadWithNotes, logger, manifestPath } from './context.js';
 import { NotConvergedError, UsageError } from './errors.js';
 import { out, table } from './format.js';
-import { type LoadInfo, printNotes } from './plan.js';
+import { type LoadInfo, planJson, printNotes } from './plan.js';
 
 export function parseConcurrency(v: string): number {
   const n = Number(v);
@@ -26,6 +26,7 @@ export function applyJson(r: ApplyResult, info?: LoadInfo): object {
       ...(o.error ? { error: o.error } : {}),
       durationMs: o.durationMs,
     })),
+    plan: planJson(r.plan),
   };
 }
 

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { observe } from '../reconcile/observe.js';
+import { LABEL } from '../reconcile/labels.js';
 import { plan, type Plan } from '../reconcile/plan.js';
+import { planPulls } from '../reconcile/pull.js';
+import { PullTimes } from '../registry/pull-state.js';
+import { stateDirFromEnv } from '../state-path.js';
 import { engine, type GlobalOptions, loadWithNotes, manifestPath } from './context.js';
 import { out, table } from './format.js';
 
@@ -15,11 +19,26 @@ export function printNotes(notes: string[]): string {
   return notes.map((n) => `  note: ${n}\n`).join('');
 }
 
+/**
+ * The plan as data: every step apply takes. Each action keeps name/kind/action/reasons first, then
+ * its inputs (containers, waits, labels, volumes). The canonical spec (and its label) is left out:
+ * the hash stands for it, and `plan` already names each changed field in the reasons.
+ */
 export function planJson(p: Plan, info?: LoadInfo): object {
   return {
     fleet: p.fleet,
     ...(info ? { origin: info.origin, notes: info.notes } : {}),
-    actions: p.actions.map((a) => ({ name: a.name, kind: a.kind, action: a.action, reasons: a.reasons })),
+    pulls: p.pulls.map((s) => ({ image: s.ref, refs: s.refs, policy: s.policy, action: s.action, reason: s.reason, ...(s.presentId ? { imageId: s.presentId } : {}) })),
+    networks: p.networks.map(({ create: _create, ...n }) => n),
+    volumes: p.volumes.map(({ create: _create, ...v }) => v),
+    actions: p.actions.map(({ name, kind, action, reasons, spec: _spec, dependsOn: _deps, labels, ...inputs }) => ({
+      name,
+      kind,
+      action,
+      reasons,
+      ...inputs,
+      ...(labels ? { labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== LABEL.spec)) } : {}),
+    })),
   };
 }
 
@@ -38,7 +57,10 @@ export function planCommand(program: Command): void {
     .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean }, cmd: Command) => {
       const { manifest, notes } = await loadWithNotes(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
       const eng = engine();
-      const p = plan(manifest, await observe(eng, manifest), { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss });
+      const observed = await observe(eng, manifest);
+      const times = PullTimes.open(stateDirFromEnv());
+      const pulls = planPulls(manifest, observed.images, (c) => times.lastPulledAt(c), Date.now());
+      const p = plan(manifest, observed, { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss, pulls });
       out(o.json ? `${JSON.stringify(planJson(p, { origin: manifest.origin, notes }))}\n` : printPlan(p, notes));
     });
 }

@@ -1,6 +1,7 @@
 // Plan: desired × observed → one action per entry, with reasons. A pure function: no I/O.
 import { topoLevels } from '../graph.js';
-import type { ContainerSpec, Dependency, EntryKind, EntrySpec, Manifest } from '../manifest/types.js';
+import type { CreateNetworkRequest, CreateVolumeRequest } from '../engine/engine.js';
+import type { ContainerSpec, Dependency, DependsCondition, EntryKind, EntrySpec, Manifest } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
 import { REDACTED, looksSecret } from '../redact.js';
 import { type Canonical, hashCanonical, hashedSpec } from './hash.js';
@@ -8,40 +9,94 @@ import type { Observed, ObservedContainer } from './observe.js';
 import { LABEL, replacementName } from './labels.js';
 import { type BackingVolume, backingFor, pathsChangingKind } from './volume-backing.js';
 import { claimFor, type EntryClaim, type FleetIdentity, isThisManifests, nameIsRecorded } from './ownership.js';
-import { boundTo } from './restart-policy.js';
+import type { PullStep } from './pull.js';
+import { boundTo, formatRestart } from './restart-policy.js';
 
 export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
 
+/** A dependency to wait for before acting on an entry (a volume container needs no wait). */
+export interface Wait {
+  readonly entry: string;
+  readonly kind: 'service' | 'job';
+  readonly containerName: string;
+  readonly condition: DependsCondition;
+  readonly timeoutMs: number;
+  readonly required: boolean;
+}
+
 export interface Action {
-  name: string;
-  kind: EntryKind;
-  action: ActionType;
-  reasons: string[];
-  containerName: string;
+  readonly name: string;
+  readonly kind: EntryKind;
+  readonly action: ActionType;
+  readonly reasons: readonly string[];
+  readonly containerName: string;
+  /** The entry's image (execute fails the entry when its pull failed). */
+  readonly image?: string;
   /** The container the action works on (to replace, start, keep or remove). */
-  containerId?: string;
+  readonly containerId?: string;
   /** A replacement left by an interrupted recreate, to rename into place before anything else. */
-  finishReplacementId?: string;
+  readonly finishReplacementId?: string;
   /** Leftover replacements to remove first (their volumes are kept). */
-  cleanupIds: string[];
-  hash?: string;
-  spec?: { [k: string]: Canonical };
-  adopt?: boolean;
+  readonly cleanupIds: readonly string[];
+  readonly hash?: string;
+  readonly spec?: { readonly [k: string]: Canonical };
+  readonly adopt?: boolean;
   /** The current container must be replaced (recreate, or a job re-run under a new config). */
-  replace?: boolean;
+  readonly replace?: boolean;
   /** A container no entry claims (its entry left the manifest, or a stray duplicate). */
-  orphan?: true;
+  readonly orphan?: true;
   /** The named volumes behind the new container's anonymous paths (when a container is created). */
-  backing?: BackingVolume[];
+  readonly backing?: readonly BackingVolume[];
   /** A volume container taken over (--adopt): the old container's volumes, mounted again by path. */
-  keepVolumes?: Array<{ name: string; destination: string }>;
-  dependsOn: Dependency[];
+  readonly keepVolumes?: ReadonlyArray<{ readonly name: string; readonly destination: string }>;
+  readonly dependsOn: readonly Dependency[];
+  /** The labels the new container gets (set when the action creates a container). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** A replace stops the old container first: it was running, restarting or paused when observed. */
+  readonly stopOld?: boolean;
+  /** A replace that fails before removing the old container starts it again: it was running or restarting. */
+  readonly restartOld?: boolean;
+  /** The stop timeout (stop_grace_period) for stop and restart. */
+  readonly stopSeconds?: number;
+  /** Dependencies to wait for before acting (none for keep and done: a no-op apply waits for nothing). */
+  readonly waits: readonly Wait[];
+  /** A job execute waits for (it runs, or is running or restarting): how long, and how often it runs again on failure. */
+  readonly awaitJob?: { readonly timeoutMs: number; readonly retries: number };
+}
+
+/** Plan's working copy of an action, made immutable when the plan is returned. */
+type Draft = { -readonly [K in keyof Action]: Action[K] } & { reasons: string[]; cleanupIds: string[] };
+
+/** A named network or volume of the manifest: created when absent, with dom0's labels. */
+export interface NetworkStep {
+  readonly key: string;
+  readonly name: string;
+  readonly action: 'create' | 'exists';
+  readonly labels: Readonly<Record<string, string>>;
+  /** The create call (action create). */
+  readonly create?: CreateNetworkRequest;
+}
+
+export interface VolumeStep {
+  readonly key: string;
+  readonly name: string;
+  readonly action: 'create' | 'exists';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly create?: CreateVolumeRequest;
 }
 
 export interface Plan {
-  fleet: string;
-  actions: Action[];
+  readonly fleet: string;
+  /** Per distinct image: pull or not, and why (decided before the pulls; empty with --no-pull). */
+  readonly pulls: readonly PullStep[];
+  readonly networks: readonly NetworkStep[];
+  readonly volumes: readonly VolumeStep[];
+  readonly actions: readonly Action[];
 }
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+/** How often a job with `restart: on-failure` (no count) is run again within one apply. */
+export const JOB_DEFAULT_RETRIES = 3;
 
 export interface PlanOptions {
   adopt?: boolean;
@@ -54,6 +109,10 @@ export interface PlanOptions {
   protect?: ReadonlySet<string>;
   /** Recreate even when a path's data would no longer be mounted (anonymous → bind, named, tmpfs). */
   acceptDataLoss?: boolean;
+  /** Default wait timeout for a dependency (and a job's run), unless its depends_on sets one. */
+  waitTimeoutMs?: number;
+  /** The pull decisions made before this plan (planPulls), carried in the plan as they were. */
+  pulls?: readonly PullStep[];
 }
 
 export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
@@ -69,20 +128,23 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   }
   const claimOf = (c: ObservedContainer, e: { kind: EntryKind; name: string; containerName: string }) => claimFor(c, e, identity);
 
-  const actions = new Map<string, Action>();
+  const actions = new Map<string, Draft>();
+  const currents = new Map<string, ObservedContainer>();
   const claimed = new Set<string>();
   const conflicts = resourceConflicts(manifest, observed);
   const desired = new Set(all.map((e) => `${e.kind}/${e.name}`));
   for (const e of all) {
     const spec = hashedSpec(e, observed.imageIds[e.image]);
     const hash = hashCanonical(spec);
-    const base: Action = {
+    const base: Draft = {
       name: e.name,
       kind: e.kind,
       action: 'keep',
       reasons: [],
       containerName: e.containerName,
+      image: e.image,
       cleanupIds: [],
+      waits: [],
       hash,
       spec,
       dependsOn: e.kind === 'volume' ? [] : e.dependsOn,
@@ -111,7 +173,10 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
       ? undefined
       : observed.containers.find((c) => claimOf(c, e) === 'ours' && isThisManifests(c, identity) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
     if (renamedFrom) current = renamedFrom;
-    if (current) claimed.add(current.id);
+    if (current) {
+      claimed.add(current.id);
+      currents.set(e.name, current);
+    }
     const a = decide(e, base, current, observed, opts, { fleet, identity, claimOf, desired });
     if (renamedFrom) movedContainer(a, renamedFrom.name);
     const taken = e.kind === 'volume' ? [] : usedResources(e).flatMap((r) => conflicts.get(r) ?? []);
@@ -124,11 +189,12 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   }
 
   restartDependents(manifest, actions);
+  for (const e of all) finishAction(actions.get(e.name)!, e, manifest, currents.get(e.name), opts);
 
   // Orphans: containers of this fleet that no entry claims (entry gone, or a stray duplicate).
   // Only those applied from this manifest are removed; the rest carry the fleet's name but may be
   // another manifest's: they are reported, and --adopt takes them over.
-  const orphans: Action[] = [];
+  const orphans: Draft[] = [];
   for (const c of observed.containers) {
     if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
     // Under a name dom0 never gave it: a copy (a committed image run by hand), not dom0's at all.
@@ -144,6 +210,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
       containerId: c.id,
       cleanupIds: [],
       dependsOn: [],
+      waits: [],
     };
     if (!proven && !opts.adopt) {
       orphans.push({
@@ -170,13 +237,109 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   }
   orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
 
-  return { fleet, actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans] };
+  return {
+    fleet,
+    pulls: opts.pulls ?? [],
+    ...resourceSteps(manifest, observed),
+    actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
+  };
+}
+
+/** Whether the action makes a new container (fresh, or the replacement of the current one). */
+export function createsContainer(a: Pick<Action, 'action' | 'containerId' | 'replace'>): boolean {
+  return (a.action === 'create' || a.action === 'recreate' || a.action === 'run') && (!a.containerId || !!a.replace);
+}
+
+/** What execute needs beyond the decision: waits, the job wait, labels, how to stop the old container. */
+function finishAction(a: Draft, e: EntrySpec, manifest: Manifest, current: ObservedContainer | undefined, opts: PlanOptions): void {
+  if (a.action === 'blocked') return;
+  const defaultTimeout = opts.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const specs = new Map(entries(manifest).map((x) => [x.name, x]));
+  if (e.kind !== 'volume') {
+    a.stopSeconds = e.stopGracePeriodMs === undefined ? undefined : Math.ceil(e.stopGracePeriodMs / 1000);
+    if (a.action !== 'keep' && a.action !== 'done') {
+      a.waits = e.dependsOn.flatMap((d) => {
+        const dep = specs.get(d.name);
+        if (!dep || dep.kind === 'volume') return [];
+        return [{ entry: d.name, kind: dep.kind, containerName: dep.containerName, condition: d.condition, timeoutMs: d.timeoutMs ?? defaultTimeout, required: d.required }];
+      });
+    }
+    const running = current?.state === 'running' || current?.state === 'restarting';
+    if (e.kind === 'job' && (a.action === 'run' || (a.action === 'keep' && running))) {
+      let timeoutMs = defaultTimeout;
+      for (const s of [...manifest.jobs, ...manifest.services]) {
+        for (const d of s.dependsOn) if (d.name === e.name && d.timeoutMs !== undefined) timeoutMs = Math.max(timeoutMs, d.timeoutMs);
+      }
+      const retries = e.restart.name === 'on-failure' ? (e.restart.maxRetries ?? JOB_DEFAULT_RETRIES) : 0;
+      a.awaitJob = { timeoutMs, retries };
+    }
+  }
+  if (!createsContainer(a)) return;
+  a.labels = containerLabels(manifest, e, a);
+  if (a.replace && current) {
+    a.stopOld = current.state === 'running' || current.state === 'restarting' || current.state === 'paused';
+    a.restartOld = current.state === 'running' || current.state === 'restarting';
+  }
+}
+
+/** The labels dom0 writes on an entry's container: what observe reads back as its ownership. */
+function containerLabels(manifest: Manifest, e: EntrySpec, a: Draft): Record<string, string> {
+  const l: Record<string, string> = {
+    [LABEL.fleet]: manifest.name,
+    [LABEL.kind]: e.kind,
+    [LABEL.name]: e.name,
+    [LABEL.hash]: a.hash!,
+    [LABEL.spec]: JSON.stringify(a.spec),
+    [LABEL.origin]: manifest.origin,
+    [LABEL.containerName]: a.containerName,
+  };
+  if (e.kind !== 'volume') {
+    l[LABEL.restart] = formatRestart(e.restart);
+    if (e.dependsOn.length) l[LABEL.dependsOn] = e.dependsOn.map((d) => d.name).join(',');
+  }
+  return l;
+}
+
+/**
+ * The manifest's networks (those a container joins) and named volumes, not external: created
+ * when the engine does not have them yet, labelled with the fleet, the origin and their key.
+ */
+function resourceSteps(manifest: Manifest, observed: Observed): { networks: NetworkStep[]; volumes: VolumeStep[] } {
+  const used = new Set<string>();
+  for (const e of [...manifest.jobs, ...manifest.services]) {
+    if (!e.networkMode) for (const k of Object.keys(e.networks)) used.add(k);
+  }
+  const own = { [LABEL.fleet]: manifest.name, [LABEL.origin]: manifest.origin };
+  const networks = Object.values(manifest.networks)
+    .filter((n) => used.has(n.key) && !n.external)
+    .map((n): NetworkStep => {
+      const labels = { ...n.labels, ...own, [LABEL.networkKey]: n.key };
+      if (observed.networks.some((x) => x.name === n.name)) return { key: n.key, name: n.name, action: 'exists', labels };
+      const create: CreateNetworkRequest = {
+        name: n.name,
+        driver: n.driver,
+        driverOpts: n.driverOpts,
+        labels,
+        internal: n.internal,
+        attachable: n.attachable,
+        enableIpv6: n.enableIpv6,
+        ipam: n.ipam,
+      };
+      return { key: n.key, name: n.name, action: 'create', labels, create };
+    });
+  const volumes = Object.values(manifest.volumes)
+    .filter((v) => !v.external)
+    .map((v): VolumeStep => {
+      const labels = { ...v.labels, ...own, [LABEL.volumeKey]: v.key };
+      if (observed.namedVolumes[v.name]) return { key: v.key, name: v.name, action: 'exists', labels };
+      return { key: v.key, name: v.name, action: 'create', labels, create: { name: v.name, driver: v.driver, driverOpts: v.driverOpts, labels } };
+    });
+  return { networks, volumes };
 }
 
 /** What a new container's volumes need: backing volumes (and data carried into them), or a volume container's old volumes. */
-function planVolumes(a: Action, e: EntrySpec, manifest: Manifest, observed: Observed, current: ObservedContainer | undefined, opts: PlanOptions): void {
-  const creates = (a.action === 'create' || a.action === 'recreate' || a.action === 'run') && (!a.containerId || a.replace);
-  if (!creates) return;
+function planVolumes(a: Draft, e: EntrySpec, manifest: Manifest, observed: Observed, current: ObservedContainer | undefined, opts: PlanOptions): void {
+  if (!createsContainer(a)) return;
   const old = a.replace && current ? current : undefined;
   const shared = sharedVolumes(manifest, e, observed);
   if (e.kind === 'volume') {
@@ -258,7 +421,7 @@ function ownClaim(c: EntryClaim | undefined): boolean {
 }
 
 /** The entry's container exists under an old container_name: move it (a volume container only by hand). */
-function movedContainer(a: Action, oldName: string): void {
+function movedContainer(a: Draft, oldName: string): void {
   const change = `container_name: "${oldName}" → "${a.containerName}"`;
   if (a.action === 'blocked' || a.action === 'create' || a.action === 'run' && !a.containerId) return;
   if (a.kind === 'volume') {
@@ -282,136 +445,135 @@ export function orderEntries(manifest: Manifest): string[] {
   return [...manifest.volumeContainers.map((v) => v.name), ...topoLevels(rest.map((e) => e.name), edges).flat()];
 }
 
-function decide(
-  e: EntrySpec,
-  a: Action,
-  current: ObservedContainer | undefined,
-  observed: Observed,
-  opts: PlanOptions,
-  { fleet, identity, claimOf, desired }: {
-    fleet: string;
-    identity: FleetIdentity;
-    claimOf: (c: ObservedContainer, e: { kind: EntryKind; name: string; containerName: string }) => EntryClaim | undefined;
-    desired: ReadonlySet<string>;
-  },
-): Action {
-  const imagePresent = observed.imageIds[e.image] !== undefined;
+interface DecideContext {
+  fleet: string;
+  identity: FleetIdentity;
+  claimOf: (c: ObservedContainer, e: { kind: EntryKind; name: string; containerName: string }) => EntryClaim | undefined;
+  desired: ReadonlySet<string>;
+}
+
+/** One entry's action: ownership of the container first, then the rule of the entry's kind. */
+function decide(e: EntrySpec, a: Draft, current: ObservedContainer | undefined, observed: Observed, opts: PlanOptions, ctx: DecideContext): Draft {
   if (!current) {
     a.action = e.kind === 'job' ? 'run' : 'create';
     a.reasons.push(e.kind === 'job' ? 'not yet run for this config' : 'does not exist');
-    if (!imagePresent) a.reasons.push(`image ${e.image} will be pulled`);
+    if (observed.imageIds[e.image] === undefined) a.reasons.push(`image ${e.image} will be pulled`);
     return a;
   }
-  const claim = claimOf(current, e);
-  if (claim === 'other-manifest') {
-    if (!opts.adopt) {
-      a.action = 'blocked';
-      a.reasons.push(
-        `container "${current.name}" is ${e.kind} "${e.name}" of fleet "${fleet}" applied from ${current.owner!.origin}, not from this manifest: ` +
-          'apply --adopt takes it over (volumes kept), or set another `name:` in one of the two manifests',
-      );
-      return a;
-    }
-    a.containerId = current.id;
-    a.action = e.kind === 'job' ? 'run' : 'recreate';
-    a.adopt = true;
-    a.replace = true;
-    a.reasons.push(`takes over "${current.name}" from the manifest at ${current.owner!.origin} (--adopt): recreated, volumes kept`);
-    return a;
-  }
-  if (!claim) {
-    if (current.owner?.kind === 'volume') {
-      a.action = 'blocked';
-      a.reasons.push(
-        `container "${current.name}" is volume container "${current.owner.name}" of fleet "${current.owner.fleet}": ` +
-          'dom0 never replaces a volume container, not even with --adopt; give this entry another container_name',
-      );
-      return a;
-    }
-    if (current.owner && isThisManifests(current, identity)) {
-      if (desired.has(`${current.owner.kind}/${current.owner.name}`) || e.kind === 'volume') {
-        if (e.kind === 'volume' && !desired.has(`${current.owner.kind}/${current.owner.name}`)) {
-          a.action = 'blocked';
-          a.reasons.push(
-            `container "${current.name}" is ${current.owner.kind} "${current.owner.name}", no longer in the manifest: ` +
-              'a volume container is only ever created fresh; remove that container or give this entry another container_name',
-          );
-          return a;
-        }
-        a.action = 'blocked';
-        a.reasons.push(
-          `container "${current.name}" is ${current.owner.kind} "${current.owner.name}" of this fleet, which this apply moves to its new container_name: apply again`,
-        );
-        return a;
-      }
-      // An entry that left the manifest held this name (e.g. its key was renamed): take its container over.
-      a.containerId = current.id;
-      a.action = e.kind === 'job' ? 'run' : 'recreate';
-      a.replace = true;
-      a.reasons.push(`takes over the container of ${current.owner.kind} "${current.owner.name}", no longer in the manifest (volumes kept)`);
-      return a;
-    }
-    if (!opts.adopt) {
-      const who = current.owner
-        ? `belongs to fleet "${current.owner.fleet}" (${current.owner.kind} "${current.owner.name}")`
-        : 'is not managed by dom0';
-      a.action = 'blocked';
-      a.reasons.push(`container "${current.name}" exists and ${who}: remove it, or apply --adopt`);
-      return a;
-    }
-    a.containerId = current.id;
-    a.action = e.kind === 'job' ? 'run' : 'recreate';
-    a.adopt = true;
-    a.replace = true;
-    a.reasons.push(
-      e.kind === 'volume'
-        ? `adopts "${current.name}" (not created by dom0): replaced by a managed container that keeps its volumes`
-        : `adopts "${current.name}" (not created by dom0): recreated under dom0's management, volumes kept`,
-    );
-    return a;
-  }
+  if (decideOwnership(e, a, current, opts, ctx)) return a;
 
   a.containerId = current.id;
   const changes = current.owner!.hash === a.hash ? [] : diffSpecs(current.owner!.spec, a.spec!);
   if (current.owner!.hash !== a.hash && changes.length === 0) changes.push('config hash changed');
-
-  if (e.kind === 'volume') {
-    if (changes.length > 0) {
-      a.action = 'blocked';
-      a.reasons.push(
-        `volume container changed (${changes.join('; ')}): dom0 never recreates a volume container, ` +
-          'its data would be lost. Copy the data out and remove the container by hand, or revert the change',
-      );
-    } else {
-      a.action = 'keep';
-    }
-    return a;
-  }
-
+  if (e.kind === 'volume') return decideVolumeContainer(a, changes);
   if (changes.length > 0) {
     a.action = e.kind === 'job' ? 'run' : 'recreate';
     a.replace = true;
     a.reasons.push(...changes);
     return a;
   }
-  if (e.kind === 'job') {
-    if (current.state === 'exited' && current.exitCode === 0) {
-      a.action = 'done';
-      a.reasons.push('already exited 0 for this config');
-    } else if (current.state === 'running' || current.state === 'restarting') {
-      a.action = 'keep';
-      a.reasons.push('running; apply waits for it to finish');
-    } else if (current.state !== 'created' && opts.startStopped === false) {
-      a.action = 'keep';
-      a.reasons.push(`last run exited ${current.exitCode ?? '?'}; runs again at the next apply`);
-    } else {
-      a.action = 'run';
-      a.reasons.push(
-        current.state === 'created' ? 'created but never started' : `last run exited ${current.exitCode ?? '?'}; runs again`,
+  return e.kind === 'job' ? decideJob(a, current, opts) : decideService(a, current, opts);
+}
+
+/**
+ * A container holds the entry's name but is not plainly this entry's (ownership.ts says whose):
+ * block, take it over, or adopt it. False when it is the entry's own and the kind's rule decides.
+ */
+function decideOwnership(e: EntrySpec, a: Draft, current: ObservedContainer, opts: PlanOptions, { fleet, identity, claimOf, desired }: DecideContext): boolean {
+  const claim = claimOf(current, e);
+  if (claim === 'ours' || claim === 'legacy') return false;
+  const takeOver = (reason: string, adopt: boolean) => {
+    a.containerId = current.id;
+    a.action = e.kind === 'job' ? 'run' : 'recreate';
+    if (adopt) a.adopt = true;
+    a.replace = true;
+    a.reasons.push(reason);
+    return true;
+  };
+  const block = (reason: string) => {
+    a.action = 'blocked';
+    a.reasons.push(reason);
+    return true;
+  };
+  if (claim === 'other-manifest') {
+    if (!opts.adopt) {
+      return block(
+        `container "${current.name}" is ${e.kind} "${e.name}" of fleet "${fleet}" applied from ${current.owner!.origin}, not from this manifest: ` +
+          'apply --adopt takes it over (volumes kept), or set another `name:` in one of the two manifests',
       );
     }
-    return a;
+    return takeOver(`takes over "${current.name}" from the manifest at ${current.owner!.origin} (--adopt): recreated, volumes kept`, true);
   }
+  if (current.owner?.kind === 'volume') {
+    return block(
+      `container "${current.name}" is volume container "${current.owner.name}" of fleet "${current.owner.fleet}": ` +
+        'dom0 never replaces a volume container, not even with --adopt; give this entry another container_name',
+    );
+  }
+  if (current.owner && isThisManifests(current, identity)) {
+    const stillDeclared = desired.has(`${current.owner.kind}/${current.owner.name}`);
+    if (e.kind === 'volume' && !stillDeclared) {
+      return block(
+        `container "${current.name}" is ${current.owner.kind} "${current.owner.name}", no longer in the manifest: ` +
+          'a volume container is only ever created fresh; remove that container or give this entry another container_name',
+      );
+    }
+    if (stillDeclared || e.kind === 'volume') {
+      return block(
+        `container "${current.name}" is ${current.owner.kind} "${current.owner.name}" of this fleet, which this apply moves to its new container_name: apply again`,
+      );
+    }
+    // An entry that left the manifest held this name (e.g. its key was renamed): take its container over.
+    return takeOver(`takes over the container of ${current.owner.kind} "${current.owner.name}", no longer in the manifest (volumes kept)`, false);
+  }
+  if (!opts.adopt) {
+    const who = current.owner
+      ? `belongs to fleet "${current.owner.fleet}" (${current.owner.kind} "${current.owner.name}")`
+      : 'is not managed by dom0';
+    return block(`container "${current.name}" exists and ${who}: remove it, or apply --adopt`);
+  }
+  return takeOver(
+    e.kind === 'volume'
+      ? `adopts "${current.name}" (not created by dom0): replaced by a managed container that keeps its volumes`
+      : `adopts "${current.name}" (not created by dom0): recreated under dom0's management, volumes kept`,
+    true,
+  );
+}
+
+/** A volume container is never recreated: a change blocks it. */
+function decideVolumeContainer(a: Draft, changes: string[]): Draft {
+  if (changes.length > 0) {
+    a.action = 'blocked';
+    a.reasons.push(
+      `volume container changed (${changes.join('; ')}): dom0 never recreates a volume container, ` +
+        'its data would be lost. Copy the data out and remove the container by hand, or revert the change',
+    );
+  } else {
+    a.action = 'keep';
+  }
+  return a;
+}
+
+/** A job of this config: done once it exited 0, awaited while it runs, run again otherwise. */
+function decideJob(a: Draft, current: ObservedContainer, opts: PlanOptions): Draft {
+  if (current.state === 'exited' && current.exitCode === 0) {
+    a.action = 'done';
+    a.reasons.push('already exited 0 for this config');
+  } else if (current.state === 'running' || current.state === 'restarting') {
+    a.action = 'keep';
+    a.reasons.push('running; apply waits for it to finish');
+  } else if (current.state !== 'created' && opts.startStopped === false) {
+    a.action = 'keep';
+    a.reasons.push(`last run exited ${current.exitCode ?? '?'}; runs again at the next apply`);
+  } else {
+    a.action = 'run';
+    a.reasons.push(current.state === 'created' ? 'created but never started' : `last run exited ${current.exitCode ?? '?'}; runs again`);
+  }
+  return a;
+}
+
+/** A service of this config: kept while it runs, started when stopped (unless a repair round). */
+function decideService(a: Draft, current: ObservedContainer, opts: PlanOptions): Draft {
   if (current.state === 'running' || current.state === 'restarting') {
     a.action = 'keep';
   } else if (opts.startStopped === false) {
@@ -425,7 +587,7 @@ function decide(
 }
 
 /** Dependents whose links, network namespace or `restart: true` point at a recreated entry restart after it. */
-function restartDependents(manifest: Manifest, actions: Map<string, Action>): void {
+function restartDependents(manifest: Manifest, actions: Map<string, Draft>): void {
   for (const name of orderEntries(manifest)) {
     const a = actions.get(name)!;
     if (a.kind === 'volume' || a.action !== 'keep') continue;

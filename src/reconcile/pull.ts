@@ -10,7 +10,7 @@ import type { Log } from '../log.js';
 import type { Manifest, PullPolicy } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
 import { Credentials } from '../registry/credentials.js';
-import { decidePull, effectivePolicy, formatPolicy } from '../registry/policy.js';
+import { decidePull, effectivePolicy, formatPolicy, type PullDecision } from '../registry/policy.js';
 import { PullTimes } from '../registry/pull-state.js';
 import { describeSuccess, engineDetail, PullError, pullOne, type PullSuccess } from '../registry/puller.js';
 import { parseImageRef } from '../registry/reference.js';
@@ -101,11 +101,30 @@ function reportOnce(log: Log, message: string, fields: object): void {
   log.warn({ ...fields, problem: message }, message);
 }
 
-export async function pullImages(manifest: Manifest, engine: Engine, log: Log, opts: PullImagesOptions = {}): Promise<PullOutcome> {
-  const ctx = pullContext(manifest, log, opts);
-  const now = opts.now ?? Date.now;
+/**
+ * One distinct image of the fleet and what its pull_policy decides for this round: pull (and
+ * why), skip (and why), or fail (absent under `never`). Decided from what the engine has, so it
+ * is part of the plan.
+ */
+export interface PullStep {
+  /** The canonical reference: one step per distinct image. */
+  image: string;
+  /** The reference as the first entry using it wrote it. */
+  ref: string;
+  /** Every spelling of this image in the manifest ("busybox", "busybox:latest", ...). */
+  refs: string[];
+  /** The most eager of its entries' policies. */
+  policy: string;
+  action: PullDecision['action'];
+  reason: string;
+  /** The local image ID when decided; absent when the image is not present. */
+  presentId?: string;
+  /** An every_<d>/daily/weekly policy: a successful pull is recorded in the state dir. */
+  timed: boolean;
+}
 
-  // Each distinct image once: group the spellings of one image by its canonical reference.
+/** The images of a manifest, each distinct image once, with its spellings and policies. */
+function imageGroups(manifest: Manifest): Map<string, { refs: string[]; policies: PullPolicy[] }> {
   const groups = new Map<string, { refs: string[]; policies: PullPolicy[] }>();
   for (const e of entries(manifest)) {
     const key = parseImageRef(e.image).canonical;
@@ -114,13 +133,61 @@ export async function pullImages(manifest: Manifest, engine: Engine, log: Log, o
     g.policies.push(e.pullPolicy);
     groups.set(key, g);
   }
+  return groups;
+}
 
+/**
+ * The pull decisions: `images`, what the engine has per reference (observe's Observed.images);
+ * `lastPulledAt`, the recorded pull time of a canonical image (asked only for timed policies).
+ */
+export function planPulls(
+  manifest: Manifest,
+  images: Readonly<Record<string, ImageInfo | undefined>>,
+  lastPulledAt: (canonical: string) => number | undefined,
+  now: number,
+): PullStep[] {
+  const out: PullStep[] = [];
+  for (const [canonical, g] of imageGroups(manifest)) {
+    const ref = g.refs[0]!;
+    const before = images[ref];
+    const digestPinned = parseImageRef(ref).digest !== undefined;
+    const policy = effectivePolicy(g.policies);
+    // Pull times matter (and the state dir is touched) only for every_<d>/daily/weekly.
+    const timed = typeof policy === 'object' && !digestPinned;
+    const decision = decidePull({
+      ref,
+      policies: g.policies,
+      present: before !== undefined,
+      digestPinned,
+      lastPulledAt: timed && before ? lastPulledAt(canonical) : undefined,
+      now,
+    });
+    out.push({ image: canonical, ref, refs: g.refs, policy: formatPolicy(policy), action: decision.action, reason: decision.reason, presentId: before?.id, timed });
+  }
+  return out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+}
+
+/** What one round of pulls works with: the engine, the log, settings and credentials, the clock. */
+export interface PullRun {
+  engine: Engine;
+  log: Log;
+  ctx: ResolvedPullContext;
+  now: () => number;
+  opts: PullImagesOptions;
+}
+
+export function pullRun(manifest: Pick<Manifest, 'file' | 'registries'>, engine: Engine, log: Log, opts: PullImagesOptions = {}): PullRun {
+  return { engine, log, ctx: pullContext(manifest, log, opts), now: opts.now ?? Date.now, opts };
+}
+
+/** Carries out pull steps, several at a time; `images`: the local images the steps were decided on. */
+export async function executePulls(steps: readonly PullStep[], images: Readonly<Record<string, ImageInfo | undefined>>, run: PullRun): Promise<PullOutcome> {
   const out = emptyPullOutcome();
-  const run = limiter(ctx.concurrency);
+  const limit = limiter(run.ctx.concurrency);
   await Promise.all(
-    [...groups].map(([canonical, g]) =>
-      run(async () => {
-        const row = await pullGroup(engine, log, ctx, canonical, g.refs, g.policies, now, opts);
+    steps.map((step) =>
+      limit(async () => {
+        const row = await pullStep(run, step, images[step.ref]);
         out.images.push(row);
         if (row.result === 'failed') {
           for (const r of row.refs) out.failed.set(r, row.error ?? `image ${r} could not be pulled`);
@@ -134,61 +201,51 @@ export async function pullImages(manifest: Manifest, engine: Engine, log: Log, o
   return out;
 }
 
-async function pullGroup(
-  engine: Engine,
-  log: Log,
-  ctx: ResolvedPullContext,
-  canonical: string,
-  refs: string[],
-  policies: PullPolicy[],
-  now: () => number,
-  opts: PullImagesOptions,
-): Promise<ImagePull> {
-  const ref = refs[0]!;
-  const before = await engine.inspectImage(ref);
-  const digestPinned = parseImageRef(ref).digest !== undefined;
-  // Pull times matter (and the state dir is touched) only for every_<d>/daily/weekly.
-  const timed = typeof effectivePolicy(policies) === 'object' && !digestPinned;
-  const decision = decidePull({
-    ref,
-    policies,
-    present: before !== undefined,
-    digestPinned,
-    lastPulledAt: timed && before ? ctx.times.lastPulledAt(canonical) : undefined,
-    now: now(),
-  });
-  const row: ImagePull = { ref, refs, result: 'present', reason: decision.reason };
+/** Decide from what the engine has now, then pull: the fleet's images, each distinct image once. */
+export async function pullImages(manifest: Manifest, engine: Engine, log: Log, opts: PullImagesOptions = {}): Promise<PullOutcome> {
+  const run = pullRun(manifest, engine, log, opts);
+  const refs = [...imageGroups(manifest).values()].map((g) => g.refs[0]!);
+  const images = Object.fromEntries(await Promise.all(refs.map(async (r) => [r, await engine.inspectImage(r)] as const)));
+  const steps = planPulls(manifest, images, (c) => run.ctx.times.lastPulledAt(c), run.now());
+  return executePulls(steps, images, run);
+}
+
+/** One step: a skip or a policy failure as decided, else the pull (with fallback to the local image). */
+async function pullStep(run: PullRun, step: PullStep, before: ImageInfo | undefined): Promise<ImagePull> {
+  const { log } = run;
+  const { ref, refs } = step;
+  const row: ImagePull = { ref, refs, result: 'present', reason: step.reason };
   if (before) row.previousId = before.id;
 
-  if (decision.action === 'skip') {
+  if (step.action === 'skip') {
     row.imageId = before?.id;
     row.image = before;
-    log.debug({ event: 'pull', image: ref, result: 'present', reason: decision.reason, imageId: before?.id }, `${ref}: not pulled (${decision.reason})`);
+    log.debug({ event: 'pull', image: ref, result: 'present', reason: step.reason, imageId: before?.id }, `${ref}: not pulled (${step.reason})`);
     return row;
   }
-  if (decision.action === 'fail') {
+  if (step.action === 'fail') {
     row.result = 'failed';
-    row.error = decision.reason;
-    log.error({ event: 'pull-failed', image: ref, kind: 'policy', error: decision.reason }, decision.reason);
+    row.error = step.reason;
+    log.error({ event: 'pull-failed', image: ref, kind: 'policy', error: step.reason }, step.reason);
     return row;
   }
 
-  const { host, credential } = ctx.credentials.forImage(ref);
+  const { host, credential } = run.ctx.credentials.forImage(ref);
   log.debug(
-    { event: 'pull-started', image: ref, registry: host, user: credential?.username, credentialSource: credential?.source, reason: decision.reason },
-    `pulling ${ref} (${decision.reason})`,
+    { event: 'pull-started', image: ref, registry: host, user: credential?.username, credentialSource: credential?.source, reason: step.reason },
+    `pulling ${ref} (${step.reason})`,
   );
   let success: PullSuccess;
   try {
-    success = await pullOne(engine, ref, {
-      credentials: ctx.credentials,
-      retry: ctx.retry,
-      stallTimeoutMs: ctx.stallTimeoutMs,
-      progressIntervalMs: ctx.progressIntervalMs,
+    success = await pullOne(run.engine, ref, {
+      credentials: run.ctx.credentials,
+      retry: run.ctx.retry,
+      stallTimeoutMs: run.ctx.stallTimeoutMs,
+      progressIntervalMs: run.ctx.progressIntervalMs,
       log,
-      signal: opts.signal,
-      random: opts.random,
-      sleep: opts.sleep,
+      signal: run.opts.signal,
+      random: run.opts.random,
+      sleep: run.opts.sleep,
     });
   } catch (e) {
     const err = e instanceof PullError ? e : new PullError('fatal', `pull of ${ref} failed: ${engineDetail(e)}`, 1);
@@ -199,8 +256,8 @@ async function pullGroup(
       row.result = 'fallback';
       row.imageId = before.id;
       row.image = before;
-      const first = !warnedFallback.has(canonical);
-      warnedFallback.add(canonical);
+      const first = !warnedFallback.has(step.image);
+      warnedFallback.add(step.image);
       log[first ? 'warn' : 'info'](
         { event: 'pull-fallback', ...fields, imageId: before.id },
         `${err.message}; using the local image ${shortId(before.id)}${first ? '' : ' (still)'}`,
@@ -211,17 +268,22 @@ async function pullGroup(
     }
     return row;
   }
+  warnedFallback.delete(step.image);
+  return recordPull(run, step, before, success, row, host);
+}
 
-  warnedFallback.delete(canonical);
-  const after = await engine.inspectImage(ref);
+/** After a successful pull: the new local image, the pull time (timed policies), the log line. */
+async function recordPull(run: PullRun, step: PullStep, before: ImageInfo | undefined, success: PullSuccess, row: ImagePull, host: string): Promise<ImagePull> {
+  const { ref } = step;
+  const after = await run.engine.inspectImage(ref);
   row.result = success.result;
   row.imageId = after?.id;
   row.image = after;
   row.durationMs = success.durationMs;
   row.bytes = success.bytes;
-  if (timed) ctx.times.record(canonical, after?.id, now());
+  if (step.timed) run.ctx.times.record(step.image, after?.id, run.now());
   const changed = before !== undefined && after !== undefined && before.id !== after.id;
-  log.info(
+  run.log.info(
     {
       event: 'pull',
       image: ref,
@@ -236,7 +298,7 @@ async function pullGroup(
       imageId: after?.id,
       previousImageId: before?.id,
       changed,
-      policy: formatPolicy(effectivePolicy(policies)),
+      policy: step.policy,
     },
     describeSuccess(ref, success) + (changed ? ` (new image ${shortId(after!.id)}, was ${shortId(before!.id)})` : ''),
   );

@@ -1,6 +1,7 @@
 // apply / execute against the in-memory engine: what it does, and its failure paths, without Docker.
 import { describe, expect, it } from 'vitest';
 import { apply, type ApplyOptions } from '../../../src/reconcile/apply.js';
+import { execute } from '../../../src/reconcile/execute.js';
 import { replacementName } from '../../../src/reconcile/labels.js';
 import { observe } from '../../../src/reconcile/observe.js';
 import { plan } from '../../../src/reconcile/plan.js';
@@ -158,4 +159,79 @@ describe('execute (in-memory engine)', () => {
       expect(statusOf(x)).toEqual({ db: 'recreate:ok', web: 'restart:ok' }),
     );
   });
+
+  it('carries out a frozen plan without writing into it; the container IDs come back in the outcomes', async () => {
+    const e = engineWith();
+    const m = manifest({ volumes: [vol('home')], services: [svc('web', { environment: { V: '1' } })] });
+    await apply(m, e, opts());
+    const m2 = manifest({ volumes: [vol('home')], services: [svc('web', { environment: { V: '2' } })] });
+    const p = deepFreeze(await planOf(m2, e));
+    const outcomes = await execute(m2, p, e);
+    expect(outcomes.map((o) => `${o.name}:${o.action}:${o.status}`)).toEqual(['home:keep:ok', 'web:recreate:ok']);
+    expect(outcomes[1]!.containerId).toBe(e.byName('web')!.id);
+    expect(p.actions[1]!.containerId).not.toBe(e.byName('web')!.id);
+  });
+
+  it('recreates a stopped container without stopping it (the plan saw it stopped)', async () => {
+    const e = engineWith();
+    await apply(manifest({ services: [svc('web', { environment: { V: '1' } })] }), e, opts());
+    await e.stopContainer(e.byName('web')!.id);
+    const m2 = manifest({ services: [svc('web', { environment: { V: '2' } })] });
+    const p = await planOf(m2, e);
+    expect(p.actions[0]).toMatchObject({ action: 'recreate', stopOld: false, restartOld: false });
+    const stopsBefore = e.calls.stopContainer ?? 0;
+    expect((await execute(m2, p, e)).map((o) => o.status)).toEqual(['ok']);
+    expect(e.calls.stopContainer ?? 0).toBe(stopsBefore);
+    expect(e.byName('web')!.state).toBe('running');
+  });
+
+  it('tolerates an old container stopped or removed between plan and execute', async () => {
+    const e = engineWith();
+    await apply(manifest({ services: [svc('a', { environment: { V: '1' } }), svc('b', { environment: { V: '1' } })] }), e, opts());
+    const m2 = manifest({ services: [svc('a', { environment: { V: '2' } }), svc('b', { environment: { V: '2' } })] });
+    const p = await planOf(m2, e);
+    expect(p.actions.map((a) => a.stopOld)).toEqual([true, true]);
+    await e.stopContainer(e.byName('a')!.id);
+    await e.removeContainer(e.byName('b')!.id, { force: true });
+    expect((await execute(m2, p, e)).map((o) => `${o.name}:${o.status}`)).toEqual(['a:ok', 'b:ok']);
+    expect(e.byName('a')!.state).toBe('running');
+    expect(e.byName('b')!.state).toBe('running');
+  });
+
+  it('creates the networks and named volumes the plan lists, with their labels, once', async () => {
+    const e = engineWith();
+    const m = manifest({ services: [svc('web', { volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] } as never)] });
+    m.volumes = { data: { key: 'data', name: 'fleet_data', driverOpts: {}, labels: { team: 'x' }, external: false } } as never;
+    const p = await planOf(m, e);
+    expect(p.networks).toEqual([expect.objectContaining({ name: 'fleet', action: 'create', labels: expect.objectContaining({ 'io.dom0.network': 'default' }) })]);
+    expect(p.volumes).toEqual([expect.objectContaining({ name: 'fleet_data', action: 'create', labels: expect.objectContaining({ team: 'x', 'io.dom0.volume': 'data' }) })]);
+    await execute(m, p, e);
+    expect(e.volumes.get('fleet_data')?.labels).toMatchObject({ 'io.dom0.fleet': 'fleet', 'io.dom0.origin': m.origin, 'io.dom0.volume': 'data', team: 'x' });
+    expect([...e.networks.values()][0]?.labels).toMatchObject({ 'io.dom0.fleet': 'fleet', 'io.dom0.network': 'default' });
+    const again = await planOf(m, e);
+    expect([...again.networks, ...again.volumes].map((s) => s.action)).toEqual(['exists', 'exists']);
+    const creates = (e.calls.createNetwork ?? 0) + (e.calls.createVolume ?? 0);
+    await execute(m, again, e);
+    expect((e.calls.createNetwork ?? 0) + (e.calls.createVolume ?? 0)).toBe(creates);
+  });
+
+  it("apply's result carries the pull decisions it acted on", async () => {
+    const e = engineWith();
+    const m = manifest({ services: [svc('web'), svc('api', { image: 'registry.test/api:1' })] });
+    const r = await apply(m, e, opts());
+    expect(r.plan.pulls.map((s) => [s.ref, s.action, s.reason])).toEqual([
+      ['busybox:latest', 'skip', 'present locally (pull_policy missing)'],
+      ['registry.test/api:1', 'pull', 'not present locally'],
+    ]);
+    expect(e.log.filter((l) => l.startsWith('pullImage'))).toEqual(['pullImage registry.test/api:1']);
+    expect(statusOf(r)).toEqual({ web: 'create:ok', api: 'create:ok' });
+  });
 });
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
