@@ -1,4 +1,6 @@
-// The one Engine implementation, over dockerode. The only file that imports dockerode.
+// The one Engine implementation, over dockerode: each Engine call as a Docker API call, and the
+// API's answers as the Engine's types. The only file that imports dockerode; errors are
+// normalized in errors.ts, streams read in streams.ts.
 import './slim-dockerode.js';
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
@@ -10,7 +12,6 @@ import type {
   CreateNetworkRequest,
   CreateVolumeRequest,
   Engine,
-  EngineEvent,
   EventStream,
   HealthState,
   ImageInfo,
@@ -19,9 +20,9 @@ import type {
   PullOptions,
   VolumeInfo,
 } from './engine.js';
-import { EngineError, type EngineErrorKind } from './errors.js';
-import { onJsonLines } from './ndjson.js';
+import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
+import { demux, eventStream, followPull, StallWatch } from './streams.js';
 
 export interface DockerEngineOptions {
   /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: $DOCKER_HOST, else /var/run/docker.sock. */
@@ -185,7 +186,7 @@ export class DockerEngine implements Engine {
         let stream: Readable;
         try {
           stream = (await this.docker.pull(ref, {
-            // The header is computed (and registered as a secret) by registry/credentials.ts.
+            // The header is computed (and registered as a secret) by registry-auth.ts.
             authconfig: opts.auth ? { base64: registryAuthHeader(opts.auth) } : undefined,
             abortSignal: abort.signal,
           } as object)) as Readable;
@@ -273,34 +274,7 @@ export class DockerEngine implements Engine {
     const stream = (await this.call('events', () =>
       this.docker.getEvents({ filters: JSON.stringify(filters), abortSignal: abort.signal } as object),
     )) as unknown as Readable;
-    const listeners = new Set<(e: EngineEvent) => void>();
-    type RawEvent = { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
-    onJsonLines<RawEvent>(stream, (raw) => {
-      const e: EngineEvent = {
-        type: raw.Type ?? 'container',
-        action: raw.Action ?? raw.status ?? '',
-        id: raw.Actor?.ID ?? raw.id ?? '',
-        attributes: raw.Actor?.Attributes ?? {},
-        timeNano: raw.timeNano ?? Date.now() * 1e6,
-      };
-      for (const l of listeners) l(e);
-    });
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', () => resolve());
-      stream.on('close', () => resolve());
-      stream.on('error', () => resolve());
-    });
-    return {
-      on(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      ended,
-      close() {
-        abort.abort();
-        stream.destroy();
-      },
-    };
+    return eventStream(stream, abort);
   }
 }
 
@@ -366,141 +340,3 @@ function toDetails(c: Docker.ContainerInspectInfo): ContainerDetails {
   };
 }
 
-/** Splits the engine's multiplexed stdout/stderr log stream into text. */
-function demux(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString('utf8');
-}
-
-/** Aborts a pull that makes no progress for `timeoutMs` (0 = never); `error` says it did. */
-class StallWatch {
-  private timer: NodeJS.Timeout | undefined;
-  error: EngineError | undefined;
-  onStall: ((e: EngineError) => void) | undefined;
-
-  constructor(
-    private readonly ref: string,
-    private readonly timeoutMs: number,
-    private readonly abort: AbortController,
-  ) {}
-
-  arm(): void {
-    if (!this.timeoutMs || this.error) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.error = new EngineError('stalled', `pull of ${this.ref} stalled: no progress for ${formatSeconds(this.timeoutMs)}`);
-      this.abort.abort();
-      this.onStall?.(this.error);
-    }, this.timeoutMs);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-/** Reads a pull's progress stream to its end; an `error` inside the stream is an error. */
-function followPull(ref: string, stream: Readable, opts: PullOptions, watch: StallWatch): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (failed) return;
-      failed = true;
-      watch.clear();
-      stream.destroy();
-      reject(e);
-    };
-    watch.onStall = fail;
-    watch.arm();
-    type PullMessage = { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
-    stream.on('data', () => watch.arm());
-    onJsonLines<PullMessage>(stream, (msg) => {
-      if (failed) return;
-      if (msg.error || msg.errorDetail?.message) {
-        fail(pullStreamError(ref, msg.errorDetail?.message ?? msg.error ?? 'pull failed'));
-        return;
-      }
-      opts.onProgress?.({
-        image: ref,
-        status: msg.status ?? '',
-        layer: msg.id,
-        current: msg.progressDetail?.current,
-        total: msg.progressDetail?.total,
-      });
-    });
-    stream.on('error', (e) => fail(watch.error ?? normalizeError(e, ref)));
-    stream.on('close', () => {
-      // Closed without an end: the engine went away mid-pull (or we aborted it).
-      if (!failed) setImmediate(() => fail(watch.error ?? new EngineError('unreachable', `pull of ${ref}: the connection to the Docker engine closed before the pull finished`)));
-    });
-    stream.on('end', () => {
-      watch.clear();
-      if (!failed) {
-        failed = true;
-        resolve();
-      }
-    });
-  });
-}
-
-function pullStreamError(ref: string, message: string): EngineError {
-  const m = message.toLowerCase();
-  let kind: EngineErrorKind = 'other';
-  if (/unauthori[sz]ed|authentication required|no basic auth credentials|denied|\b401\b|\b403\b/.test(m)) kind = 'auth';
-  else if (/not found|manifest unknown|name unknown|\b404\b/.test(m)) kind = 'not-found';
-  else if (/timeout|timed out/.test(m)) kind = 'timeout';
-  else if (/connection refused|connection reset|broken pipe|eof|no such host|i\/o|\b50\d\b|server error|toomanyrequests|unavailable|bad gateway/.test(m)) kind = 'server';
-  return new EngineError(kind, `pull of ${ref} failed: ${message}`);
-}
-
-export function normalizeError(e: unknown, where: string): EngineError {
-  if (e instanceof EngineError) return e;
-  const err = e as { code?: string; statusCode?: number; json?: { message?: string } | string; message?: string; reason?: string };
-  const code = err?.code;
-  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH') {
-    const why =
-      code === 'ENOENT'
-        ? 'the socket does not exist'
-        : code === 'EACCES'
-          ? 'permission denied on the socket'
-          : code === 'ECONNREFUSED'
-            ? 'connection refused'
-            : 'the connection broke';
-    return new EngineError('unreachable', `cannot reach the Docker engine at ${where}: ${why}`);
-  }
-  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return new EngineError('timeout', `the Docker engine at ${where} timed out`);
-  if ((err as { name?: string })?.name === 'AbortError') return new EngineError('other', 'aborted');
-  // For streaming calls (pulls) the modem puts the engine's message only in `message`, after an
-  // "(HTTP code 500) server error - " prefix; `reason` is then just "server error".
-  const httpCause = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(err?.message ?? '')?.[1]?.trim();
-  const serverMsg =
-    typeof err?.json === 'string' ? err.json : err?.json?.message ?? (httpCause || undefined) ?? err?.reason ?? err?.message ?? String(e);
-  const status = err?.statusCode;
-  const kind: EngineErrorKind =
-    status === 404
-      ? 'not-found'
-      : status === 409
-        ? 'conflict'
-        : status === 401 || status === 403
-          ? 'auth'
-          : status === 400
-            ? 'invalid'
-            : status !== undefined && status >= 500
-              ? /unauthori[sz]ed|authentication required|no basic auth credentials|denied/i.test(serverMsg)
-                ? 'auth'
-                : /not found|manifest unknown|name unknown/i.test(serverMsg)
-                  ? 'not-found'
-                  : 'server'
-              : 'other';
-  return new EngineError(kind, String(serverMsg).trim(), status);
-}
