@@ -189,11 +189,28 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   }
 
   restartDependents(manifest, actions);
-  for (const e of all) finishAction(actions.get(e.name)!, e, manifest, currents.get(e.name), opts);
+  const specs = new Map(all.map((e) => [e.name, e]));
+  for (const e of all) finishAction(actions.get(e.name)!, e, manifest, specs, currents.get(e.name), opts);
 
-  // Orphans: containers of this fleet that no entry claims (entry gone, or a stray duplicate).
-  // Only those applied from this manifest are removed; the rest carry the fleet's name but may be
-  // another manifest's: they are reported, and --adopt takes them over.
+  const orphans = planOrphans(manifest, observed, claimed, desired, opts);
+
+  return {
+    fleet,
+    pulls: opts.pulls ?? [],
+    ...resourceSteps(manifest, observed),
+    actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
+  };
+}
+
+/**
+ * Orphans: containers of this fleet that no entry claims (entry gone, or a stray duplicate).
+ * Only those applied from this manifest are removed; the rest carry the fleet's name but may be
+ * another manifest's: they are reported, and --adopt takes them over.
+ */
+function planOrphans(manifest: Manifest, observed: Observed, claimed: ReadonlySet<string>, desired: ReadonlySet<string>, opts: PlanOptions): Draft[] {
+  const fleet = manifest.name;
+  const identity: FleetIdentity = { name: manifest.name, origin: manifest.origin };
+  const isProtected = (c: ObservedContainer) => opts.protect?.has(c.id) ?? false;
   const orphans: Draft[] = [];
   for (const c of observed.containers) {
     if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
@@ -235,14 +252,8 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
       ],
     });
   }
-  orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
+  return orphans.sort((a, b) => a.name.localeCompare(b.name) || a.containerName.localeCompare(b.containerName));
 
-  return {
-    fleet,
-    pulls: opts.pulls ?? [],
-    ...resourceSteps(manifest, observed),
-    actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
-  };
 }
 
 /** Whether the action makes a new container (fresh, or the replacement of the current one). */
@@ -251,10 +262,16 @@ export function createsContainer(a: Pick<Action, 'action' | 'containerId' | 'rep
 }
 
 /** What execute needs beyond the decision: waits, the job wait, labels, how to stop the old container. */
-function finishAction(a: Draft, e: EntrySpec, manifest: Manifest, current: ObservedContainer | undefined, opts: PlanOptions): void {
+function finishAction(
+  a: Draft,
+  e: EntrySpec,
+  manifest: Manifest,
+  specs: ReadonlyMap<string, EntrySpec>,
+  current: ObservedContainer | undefined,
+  opts: PlanOptions,
+): void {
   if (a.action === 'blocked') return;
   const defaultTimeout = opts.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  const specs = new Map(entries(manifest).map((x) => [x.name, x]));
   if (e.kind !== 'volume') {
     a.stopSeconds = e.stopGracePeriodMs === undefined ? undefined : Math.ceil(e.stopGracePeriodMs / 1000);
     if (a.action !== 'keep' && a.action !== 'done') {
