@@ -31,13 +31,12 @@ export function toObserved(c: ContainerSummary, imageLabels?: Record<string, str
   return { ...c, owner: ownershipOf(c, imageLabels), replacement: isReplacementName(c.name) };
 }
 
-/** `known`: images the pulls just inspected, so they are not inspected again. */
-export async function observe(engine: Engine, manifest: Manifest, known: ReadonlyMap<string, ImageInfo> = new Map()): Promise<Observed> {
+export async function observe(engine: Engine, manifest: Manifest): Promise<Observed> {
   const refs = [...new Set(entries(manifest).map((e) => e.image))];
   const named = Object.values(manifest.volumes).filter((v) => !v.external).map((v) => v.name);
   const [containers, images, volumes, namedVolumes, networks] = await Promise.all([
     engine.listContainers(),
-    Promise.all(refs.map(async (r) => [r, known.get(r) ?? (await engine.inspectImage(r))] as const)),
+    Promise.all(refs.map(async (r) => [r, await engine.inspectImage(r)] as const)),
     engine.listVolumes({ label: `${LABEL.fleet}=${manifest.name}` }),
     Promise.all(named.map(async (n) => [n, await engine.inspectVolume(n)] as const)),
     Object.values(manifest.networks).some((n) => !n.external) ? engine.listNetworks() : Promise.resolve([]),
