@@ -7,59 +7,18 @@
 // The build takes a minute or more (npm ci over the network): the image is reused while its
 // io.dom0.source-hash label matches the sources (scripts/build-image.sh --hash).
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { REPO_ROOT, TEST_DOCKER_HOST, describeEngine, docker, tmpDir, writeManifest } from '../support/engine.js';
+import { TEST_DOCKER_HOST, describeEngine, docker, tmpDir, writeManifest } from '../support/engine.js';
+import { buildImageScript } from '../support/image.js';
+import { DOCKER_CLI, explain, run } from '../support/process.js';
 
 const IMAGE = process.env.DOM0_IMAGE || 'dom0:latest';
 const BASE = process.env.DOM0_NODE_IMAGE || 'dom0-test/node:local';
-const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'build-image.sh');
 const MAX_OWN_BYTES = 10 * 1000 * 1000; // 10 MB (docker's units)
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 const HASH_LABEL = 'io.dom0.source-hash';
 
-// the Debian docker.io client matches the engine scripts/engine.sh runs
-const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const dockerCli = (args: string[], timeoutMs?: number) => run(DOCKER_CLI, args, timeoutMs);
-
-function explain(r: Run): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+const dockerCli = (args: string[], timeoutMs?: number) => run(DOCKER_CLI, args, { env: { DOCKER_HOST: TEST_DOCKER_HOST }, timeoutMs });
 
 /** How a container reaches the test engine: its unix socket mounted at the usual path. */
 function engineAccessArgs(): string[] {
@@ -75,13 +34,13 @@ describeEngine('dom0 image (Dockerfile)', () => {
   let buildLog = '';
 
   beforeAll(async () => {
-    const r = await run('bash', [BUILD_SCRIPT, '--if-changed'], BUILD_TIMEOUT_MS);
+    const r = await buildImageScript(['--if-changed'], BUILD_TIMEOUT_MS);
     buildLog = explain(r);
     if (r.code !== 0) throw new Error(`scripts/build-image.sh failed: ${buildLog}`);
   }, BUILD_TIMEOUT_MS + 30_000);
 
   it('is labelled with the hash of the sources it was built from', async () => {
-    const r = await run('bash', [BUILD_SCRIPT, '--hash']);
+    const r = await buildImageScript(['--hash'], 120_000);
     expect(r.code, explain(r)).toBe(0);
     const hash = r.stdout.trim();
     expect(hash).toMatch(/^[0-9a-f]{64}$/);

@@ -21,7 +21,7 @@ import {
   removeImage,
   workspace,
   type RegistryInfo,
-} from './fixtures/registry-helpers.js';
+} from '../support/registry.js';
 
 const FLEET = 'dom0-reg-creds';
 const WRONG = 'wrong-pw-Zq8xK2';

@@ -16,7 +16,8 @@ import {
   registerAuthSecrets,
   removeImage,
   workspace,
-} from './fixtures/registry-helpers.js';
+  registriesYaml,
+} from '../support/registry.js';
 
 const FLEET = 'dom0-reg-offline';
 
@@ -46,8 +47,7 @@ describeEngine('registry down (offline-first)', () => {
   function manifest(policy: string): string {
     return [
       `name: ${FLEET}`,
-      'registries:',
-      `  ${reg.addr}: {username: ${reg.user}, password: "\${DOM0_TEST_REG_PW}"}`,
+      ...registriesYaml(reg.addr, reg.user),
       'services:',
       '  reg-off-app:',
       `    image: ${ref}`,

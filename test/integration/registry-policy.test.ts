@@ -19,7 +19,8 @@ import {
   tagLocal,
   workspace,
   type RegistryInfo,
-} from './fixtures/registry-helpers.js';
+  registriesYaml,
+} from '../support/registry.js';
 
 const FLEET = 'dom0-reg-policy';
 
@@ -45,8 +46,7 @@ describeEngine('pull_policy always', () => {
     file = ws.write(
       [
         `name: ${FLEET}`,
-        'registries:',
-        `  ${reg.addr}: {username: ${reg.user}, password: "\${DOM0_TEST_REG_PW}"}`,
+        ...registriesYaml(reg.addr, reg.user),
         'services:',
         '  reg-pol-always:',
         `    image: ${always}`,
@@ -117,8 +117,7 @@ describeEngine('pull_policy always', () => {
       [
         `name: ${FLEET}-daily`,
         'pull_policy: daily',
-        'registries:',
-        `  ${reg.addr}: {username: ${reg.user}, password: "\${DOM0_TEST_REG_PW}"}`,
+        ...registriesYaml(reg.addr, reg.user),
         'services:',
         '  reg-pol-daily:',
         `    image: ${missing}`,

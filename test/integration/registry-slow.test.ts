@@ -16,7 +16,8 @@ import {
   removeImage,
   workspace,
   type RegistryInfo,
-} from './fixtures/registry-helpers.js';
+  registriesYaml,
+} from '../support/registry.js';
 
 const FLEET = 'dom0-reg-slow';
 const RANDOM_BYTES = 6_000_000;
@@ -47,8 +48,7 @@ describeEngine('slow and stalling registry', () => {
   function manifestFor(): string {
     return [
       `name: ${FLEET}`,
-      'registries:',
-      `  ${proxy.address}: {username: ${reg.user}, password: "\${DOM0_TEST_REG_PW}"}`,
+      ...registriesYaml(proxy.address, reg.user),
       'services:',
       '  reg-slow-app:',
       `    image: ${ref}`,

@@ -35,7 +35,8 @@ import {
   sleep,
   tagLocal,
   workspace,
-} from './fixtures/registry-helpers.js';
+  registriesYaml,
+} from '../support/registry.js';
 
 const FLEET = 'dom0-reg-up';
 
@@ -102,8 +103,7 @@ describeEngine('dom0 up: background re-pull after the registry comes back', () =
     const file = ws.write(
       [
         `name: ${FLEET}`,
-        'registries:',
-        `  ${reg.addr}: {username: ${reg.user}, password: "\${DOM0_TEST_REG_PW}"}`,
+        ...registriesYaml(reg.addr, reg.user),
         'services:',
         '  reg-up-app:',
         `    image: ${ref}`,

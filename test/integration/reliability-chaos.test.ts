@@ -6,23 +6,18 @@
 // into every volume before the first round byte-for-byte intact.
 //
 // Runs on its OWN engine (scripts/engine.sh with DOM0_ENGINE_DIR=/tmp/dom0-chaos-engine), started
-// here and stopped in afterAll, because restarting the shared test engine would break other suites.
-// test/support/engine.ts's docker() is bound to the shared engine, so the few engine helpers needed
-// here take the private engine's client.
+// here and stopped in afterAll (test/support/private-engine.ts), because restarting the shared test
+// engine would break other suites; the few engine helpers needed here take the private engine's client.
 //
 // Knobs (env): DOM0_CHAOS_ROUNDS (default 5; `bash scripts/chaos.sh` runs 20), DOM0_CHAOS_SEED
 // (replay a run: the seed is printed), DOM0_CHAOS_RESTART_EVERY (default 3; 0 = never).
 
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  REPO_ROOT,
   collectOutput,
   describeEngine,
-  dockerOptions,
   runDom0,
   spawnDom0,
   tmpDir,
@@ -31,6 +26,8 @@ import {
   writeManifest,
   type RunResult,
 } from '../support/engine.js';
+import { privateEngine } from '../support/private-engine.js';
+import { sleep } from '../../src/backoff.js';
 
 // ------------------------------------------------------------------ knobs
 
@@ -41,8 +38,12 @@ const SENTINEL_BYTES = 128 * 1024;
 
 const ENGINE_DIR = process.env.DOM0_CHAOS_ENGINE_DIR || '/tmp/dom0-chaos-engine';
 const ENGINE_POOL = process.env.DOM0_CHAOS_ENGINE_ADDRESS_POOL || 'base=10.217.0.0/16,size=24';
-const ENGINE_HOST = `unix://${path.join(ENGINE_DIR, 'docker.sock')}`;
-const ENGINE_SH = path.join(REPO_ROOT, 'scripts', 'engine.sh');
+const engine = privateEngine(ENGINE_DIR, ENGINE_POOL, { clientTimeoutMs: 30_000, shTimeoutMs: 5 * 60_000 });
+const ENGINE_HOST = engine.host;
+const engineSh = engine.sh;
+const engineShOk = engine.shOk;
+/** dockerode on the private engine. */
+const pd = engine.client;
 const BUSYBOX = 'busybox:latest';
 
 const FLEET = 'dom0-rel-chaos';
@@ -79,7 +80,6 @@ function prng(seed: number): () => number {
 const random = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ------------------------------------------------------------------ the manifest
 
@@ -127,41 +127,7 @@ const expectedEntries = (round: number) =>
 
 // ------------------------------------------------------------------ the private engine
 
-let client: Docker | undefined;
-/** dockerode on the private engine; a new connection per request, so an engine restart is fine. */
-function pd(): Docker {
-  client ??= new Docker({ ...dockerOptions(ENGINE_HOST), timeout: 30_000 });
-  return client;
-}
 
-function engineSh(cmd: 'start' | 'stop'): Promise<{ code: number | null; out: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [ENGINE_SH, cmd], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DOM0_ENGINE_DIR: ENGINE_DIR, DOM0_ENGINE_ADDRESS_POOL: ENGINE_POOL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - t0 });
-    });
-  });
-}
-
-async function engineShOk(cmd: 'start' | 'stop'): Promise<number> {
-  const r = await engineSh(cmd);
-  if (r.code !== 0) throw new Error(`engine.sh ${cmd} (${ENGINE_DIR}) exited ${r.code}:\n${r.out}`);
-  return r.ms;
-}
 
 /** The CLI on the private engine. */
 const dom0Env = { DOCKER_HOST: ENGINE_HOST };

@@ -15,16 +15,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DOM0_CLI,
-  REPO_ROOT,
   cleanupFleet,
   collectOutput,
   containersOf,
   describeEngine,
-  dockerOptions,
   runDom0,
   spawnDom0,
   tmpDir,
@@ -33,9 +30,10 @@ import {
   writeManifest,
   type RunResult,
 } from '../support/engine.js';
+import { privateEngine } from '../support/private-engine.js';
+import { sleep } from '../../src/backoff.js';
 
 const BUSYBOX = 'busybox:latest';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** stderr lines that are not pino NDJSON log records: what a person reads. */
 function plainLines(stderr: string): string[] {
@@ -87,42 +85,14 @@ function expectOneSentence(r: RunResult | { code: number | null; stdout: string;
 
 const ENGINE_DIR = process.env.DOM0_FAULTS_ENGINE_DIR || '/tmp/dom0-faults-engine';
 const ENGINE_POOL = process.env.DOM0_FAULTS_ENGINE_ADDRESS_POOL || 'base=10.218.0.0/16,size=24';
-const ENGINE_HOST = `unix://${path.join(ENGINE_DIR, 'docker.sock')}`;
-const ENGINE_SH = path.join(REPO_ROOT, 'scripts', 'engine.sh');
+const engine = privateEngine(ENGINE_DIR, ENGINE_POOL, { clientTimeoutMs: 30_000, shTimeoutMs: 5 * 60_000 });
+const ENGINE_HOST = engine.host;
+const engineSh = engine.sh;
+const engineShOk = engine.shOk;
+/** dockerode on the private engine. */
+const pd = engine.client;
 
-function engineSh(cmd: 'start' | 'stop'): Promise<{ code: number | null; out: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [ENGINE_SH, cmd], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DOM0_ENGINE_DIR: ENGINE_DIR, DOM0_ENGINE_ADDRESS_POOL: ENGINE_POOL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - t0 });
-    });
-  });
-}
-async function engineShOk(cmd: 'start' | 'stop'): Promise<number> {
-  const r = await engineSh(cmd);
-  if (r.code !== 0) throw new Error(`engine.sh ${cmd} (${ENGINE_DIR}) exited ${r.code}:\n${r.out}`);
-  return r.ms;
-}
 
-let pclient: Docker | undefined;
-function pd(): Docker {
-  pclient ??= new Docker({ ...dockerOptions(ENGINE_HOST), timeout: 30_000 });
-  return pclient;
-}
 
 async function wipePrivateEngine(): Promise<void> {
   for (const c of await pd().listContainers({ all: true })) {

@@ -11,6 +11,7 @@
 // The engine treats 127.0.0.0/8 as insecure registries, so plain HTTP on any port works.
 
 import net from 'node:net';
+import { sleep } from '../../src/backoff.js';
 
 export interface TcpProxyOptions {
   target: { host: string; port: number };
@@ -38,9 +39,6 @@ interface Conn {
 
 const CHUNK = 16 * 1024;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export class TcpProxy {
   /** Added latency per forwarded chunk (download direction), ms. */

@@ -5,15 +5,18 @@
 // The image is built on the shared test engine (scripts/build-image.sh --if-changed, as
 // image-build.test.ts does) and moved over with `docker save | docker load`.
 //
-// test/support/engine.ts's docker() client is bound to the shared engine, so the few engine helpers
-// needed here (inspect, events, logs) are re-done for the private engine's socket.
+// The private engine, commands and the image build come from test/support (private-engine.ts,
+// process.ts, image.ts); the few engine helpers needed here (inspect, events, logs) use the
+// private engine's client.
 
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
-import { REPO_ROOT, TEST_DOCKER_HOST, dockerOptions } from '../../support/engine.js';
+import type Docker from 'dockerode';
+import { sleep } from '../../../src/backoff.js';
+import { TEST_DOCKER_HOST } from '../../support/engine.js';
+import { privateEngine } from '../../support/private-engine.js';
+import { DOCKER_CLI, explain, run } from '../../support/process.js';
 
 export const FIXTURES = path.dirname(fileURLToPath(import.meta.url));
 
@@ -21,10 +24,9 @@ export const FIXTURES = path.dirname(fileURLToPath(import.meta.url));
 
 export const ENGINE_DIR = process.env.DOM0_UP_ENGINE_DIR || '/tmp/dom0-up-engine';
 export const ENGINE_POOL = process.env.DOM0_UP_ENGINE_ADDRESS_POOL || 'base=10.216.0.0/16,size=24';
-export const ENGINE_SOCK = path.join(ENGINE_DIR, 'docker.sock');
-export const ENGINE_HOST = `unix://${ENGINE_SOCK}`;
-const ENGINE_SH = path.join(REPO_ROOT, 'scripts', 'engine.sh');
-const BUILD_SH = path.join(REPO_ROOT, 'scripts', 'build-image.sh');
+const engine = privateEngine(ENGINE_DIR, ENGINE_POOL);
+export const ENGINE_SOCK = engine.sock;
+export const ENGINE_HOST = engine.host;
 
 export const IMAGE = 'dom0:latest';
 export const FLEET = 'dom0-up-e2e';
@@ -32,51 +34,9 @@ export const FLEET = 'dom0-up-e2e';
 export const SELF_LABEL = 'dom0-test.role=up-e2e-dom0';
 export const STATE_VOLUME = 'dom0-up-e2e-state';
 
-// the Debian docker.io client matches the engine scripts/engine.sh runs
-export const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<Run> {
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
-
-export function explain(r: Run): string {
-  return `exit ${r.code} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+export { DOCKER_CLI, explain, run, type Run } from '../../support/process.js';
+export { buildImageOnSharedEngine } from '../../support/image.js';
+export { sleep } from '../../../src/backoff.js';
 
 /** The docker CLI on the private engine. */
 export const dk = (args: string[], timeoutMs?: number) =>
@@ -89,15 +49,7 @@ export async function dkOk(args: string[], timeoutMs?: number): Promise<string> 
   return r.stdout;
 }
 
-export const engineSh = (cmd: 'start' | 'stop' | 'status' | 'purge') =>
-  run('bash', [ENGINE_SH, cmd], {
-    env: { DOM0_ENGINE_DIR: ENGINE_DIR, DOM0_ENGINE_ADDRESS_POOL: ENGINE_POOL },
-    timeoutMs: 10 * 60_000,
-  });
-
-/** Builds dom0:latest on the shared test engine (reused while the sources are unchanged). */
-export const buildImageOnSharedEngine = () =>
-  run('bash', [BUILD_SH, '--if-changed'], { env: { DOCKER_HOST: TEST_DOCKER_HOST }, timeoutMs: 20 * 60_000 });
+export const engineSh = (cmd: 'start' | 'stop' | 'status' | 'purge') => engine.sh(cmd);
 
 /** Copies dom0:latest from the shared engine to the private one unless it is already there. */
 export async function loadImageIntoPrivateEngine(): Promise<string> {
@@ -117,12 +69,8 @@ export async function loadImageIntoPrivateEngine(): Promise<string> {
   return `${IMAGE} ${want.slice(7, 19)} loaded into the private engine in ${r.ms} ms`;
 }
 
-let client: Docker | undefined;
 /** dockerode on the private engine (a new connection per request, so engine restarts are fine). */
-export function pd(): Docker {
-  client ??= new Docker(dockerOptions(ENGINE_HOST));
-  return client;
-}
+export const pd = engine.client;
 
 // ------------------------------------------------------------------ the manifest
 
@@ -326,7 +274,6 @@ export function showLog(lines: LogLine[], max = 80): string {
 
 // ------------------------------------------------------------------ misc
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until fn returns a value that is not undefined/false; throws with describe() on timeout. */
 export async function waitFor<T>(
