@@ -24,6 +24,7 @@ import {
   sleep,
   volumeAt,
 } from './fixtures/core-helpers.js';
+import { firstEngineEvent } from '../support/events.js';
 import { writeFileSync } from 'node:fs';
 
 const FLEET = 'dom0-core-crash';
@@ -204,27 +205,8 @@ describeEngine('core: crash in the middle of a container_name change', () => {
 });
 
 /** engineEvent for another fleet. */
-async function engineEventOf(fleet: string, m: Extract<Moment, { after: 'event' }>): Promise<{ promise: Promise<string>; stop: () => void }> {
-  const stream = (await docker().getEvents({
-    filters: { type: ['container'], label: [`io.dom0.fleet=${fleet}`], event: [m.action] },
-  })) as NodeJS.ReadableStream & { destroy?: () => void };
-  let buf = '';
-  const promise = new Promise<string>((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-          const name = e.Actor?.Attributes?.name ?? '';
-          if (e.Action === m.action && name.endsWith('.dom0-next') === m.replacement) resolve(name);
-        } catch {
-          /* partial line */
-        }
-      }
-    });
-  });
-  return { promise, stop: () => stream.destroy?.() };
+function engineEventOf(fleet: string, m: Extract<Moment, { after: 'event' }>): Promise<{ promise: Promise<string>; stop: () => void }> {
+  return firstEngineEvent(docker(), fleet, [m.action], (e, name) =>
+    e.Action === m.action && name.endsWith('.dom0-next') === m.replacement ? name : undefined,
+  );
 }

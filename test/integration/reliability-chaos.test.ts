@@ -26,6 +26,7 @@ import {
   writeManifest,
   type RunResult,
 } from '../support/engine.js';
+import { firstEngineEvent } from '../support/events.js';
 import { privateEngine } from '../support/private-engine.js';
 import { sleep } from '../../src/backoff.js';
 
@@ -217,34 +218,12 @@ async function wipeEngine(): Promise<void> {
  * with replacement=false, on one of the core services' old containers (so a destroy is that of a
  * recreate — the old one gone, the replacement not yet renamed — not an orphan's removal).
  */
-async function engineEvent(
-  action: 'create' | 'destroy',
-  replacement: boolean,
-): Promise<{ promise: Promise<string>; stop: () => void }> {
-  const stream = (await pd().getEvents({
-    filters: { type: ['container'], label: [`io.dom0.fleet=${FLEET}`], event: [action] },
-  })) as NodeJS.ReadableStream & { destroy?: () => void };
-  let buf = '';
-  const promise = new Promise<string>((resolve) => {
-    stream.on('error', () => undefined); // the engine restart breaks it; the race below times out
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-          const name = e.Actor?.Attributes?.name ?? '';
-          const hit = replacement ? name.endsWith('.dom0-next') : CORE.includes(name);
-          if (e.Action === action && hit) resolve(`${action} ${name}`);
-        } catch {
-          /* partial line */
-        }
-      }
-    });
+function engineEvent(action: 'create' | 'destroy', replacement: boolean): Promise<{ promise: Promise<string>; stop: () => void }> {
+  // the engine restart breaks the stream; the race in the round times out
+  return firstEngineEvent(pd(), FLEET, [action], (e, name) => {
+    const hit = replacement ? name.endsWith('.dom0-next') : CORE.includes(name);
+    return e.Action === action && hit ? `${action} ${name}` : undefined;
   });
-  return { promise, stop: () => stream.destroy?.() };
 }
 
 // ------------------------------------------------------------------ rounds
