@@ -1,66 +1,162 @@
-// `.env` and `env_file` files: KEY=VALUE lines, `export` prefix, # comments, single quotes
-// (literal), double quotes (escapes, may span lines), unquoted values with trailing " #comment".
-// Like Compose, unquoted and double-quoted values are interpolated; a bare KEY takes the
-// value from the environment.
+// `.env` and `env_file` files, parsed as compose-go's `dotenv` package does:
+//   KEY=VALUE, KEY: VALUE, `export KEY=VALUE`; blank lines and # comments;
+//   names of letters and digits in any script, `_`, `.`, `-`, `[`, `]` (a digit may come first);
+//   unquoted values end at the line's end, lose a trailing ` #comment` and trailing blanks, and are
+//   interpolated; 'single quotes' are literal (\' is a quote); "double quotes" may span lines,
+//   expand \a \b \f \n \r \t \v \\ \" \$ and \0NNN (octal), then are interpolated;
+//   a bare KEY takes its value from the environment, if set there.
+// Interpolation inside the file sees the environment first, then the keys set above it; a
+// failing ${X:?msg} fails the file. Errors give a line (and column), never the line's text: it
+// may be a pasted password.
 
 import { interpolate, type Lookup } from './interpolate.js';
 
-export type DotenvResult = { ok: true; values: Record<string, string> } | { ok: false; line: number; error: string };
+export type DotenvResult =
+  | { ok: true; values: Record<string, string> }
+  | { ok: false; line: number; col: number; error: string };
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+class DotenvError extends Error {
+  constructor(
+    readonly at: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Blanks inside a line (not the newline), as compose-go's isSpace. */
+const BLANK = /[\t\v\f\r \u0085\u00a0]/;
+const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u;
 
 export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
-  const values: Record<string, string> = Object.create(null) as Record<string, string>;
-  const scoped: Lookup = (name) => (Object.hasOwn(values, name) ? values[name] : lookup(name));
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const body = line.replace(/^export\s+/, '');
-    const eq = body.indexOf('=');
-    const key = (eq < 0 ? body : body.slice(0, eq)).trim();
-    // The text is not echoed: a line without `=` may be a pasted password.
-    if (!KEY.test(key)) return { ok: false, line: n + 1, error: 'invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`' };
-    if (eq < 0) {
-      const v = lookup(key);
-      if (v !== undefined) values[key] = v;
+  const src = text.replace(/^\uFEFF/, '');
+  const values = new Map<string, string>();
+  const scoped: Lookup = (name) => lookup(name) ?? values.get(name);
+  try {
+    let pos = 0;
+    for (;;) {
+      pos = statementStart(src, pos);
+      if (pos >= src.length) break;
+      const key = readKey(src, pos);
+      if (key.inherited) {
+        const v = lookup(key.name);
+        if (v !== undefined && key.name !== '') values.set(key.name, v);
+        pos = key.next;
+        continue;
+      }
+      const v = readValue(src, skipBlanks(src, key.next), key.name, scoped);
+      // compose-go accepts `=value`; a variable without a name cannot be used, so it is dropped.
+      if (key.name !== '') values.set(key.name, v.value);
+      pos = v.next;
+    }
+  } catch (e) {
+    if (!(e instanceof DotenvError)) throw e;
+    const { line, col } = lineCol(src, e.at);
+    return { ok: false, line, col, error: e.message };
+  }
+  return { ok: true, values: Object.fromEntries(values) };
+}
+
+/** Skips whitespace (newlines included) and comment lines. */
+function statementStart(src: string, pos: number): number {
+  for (;;) {
+    while (pos < src.length && /\s/u.test(src[pos]!)) pos++;
+    if (src[pos] !== '#') return pos;
+    const nl = src.indexOf('\n', pos);
+    if (nl < 0) return src.length;
+    pos = nl;
+  }
+}
+
+function skipBlanks(src: string, pos: number): number {
+  while (pos < src.length && BLANK.test(src[pos]!)) pos++;
+  return pos;
+}
+
+function readKey(src: string, start: number): { name: string; inherited: boolean; next: number } {
+  let pos = start;
+  if (/^export[\t\n\f\r ]/.test(src.slice(pos, pos + 7))) pos = skipBlanks(src, pos + 6);
+  const from = pos;
+  while (pos < src.length) {
+    const c = String.fromCodePoint(src.codePointAt(pos)!);
+    if (c === '=' || c === ':' || c === '\n') {
+      const name = src.slice(from, pos).replace(/\s+$/u, '');
+      if (name.includes(' ')) throw new DotenvError(start, 'a variable name cannot contain a space');
+      return { name, inherited: c === '\n', next: pos + 1 };
+    }
+    if (!BLANK.test(c) && !KEY_CHAR.test(c)) {
+      throw new DotenvError(pos, 'unexpected character in a variable name: expected NAME=VALUE, NAME: VALUE or a bare NAME, with NAME made of letters, digits, `_`, `.`, `-`, `[` and `]`');
+    }
+    pos += c.length;
+  }
+  // A bare name on the last line, without a newline after it.
+  const name = src.slice(from).replace(/\s+$/u, '');
+  if (name.includes(' ')) throw new DotenvError(start, 'a variable name cannot contain a space');
+  return { name, inherited: true, next: src.length };
+}
+
+function readValue(src: string, pos: number, key: string, lookup: Lookup): { value: string; next: number } {
+  const q = src[pos];
+  if (q !== '"' && q !== "'") {
+    let end = src.indexOf('\n', pos);
+    if (end < 0) end = src.length;
+    let raw = src.slice(pos, end);
+    const comment = raw.indexOf(' #');
+    if (comment >= 0) raw = raw.slice(0, comment);
+    return { value: expand(raw.replace(/\s+$/u, ''), key, pos, lookup), next: end + 1 };
+  }
+  let chars = '';
+  let escaped = false;
+  for (let i = pos + 1; i < src.length; i++) {
+    const c = src[i]!;
+    if (c !== q) {
+      if (!escaped && c === '\\') {
+        escaped = true;
+        continue;
+      }
+      if (escaped) chars += '\\';
+      escaped = false;
+      chars += c;
       continue;
     }
-    let raw = body.slice(eq + 1).trimStart();
-    let value: string;
-    const q = raw[0];
-    if (q === "'" || q === '"') {
-      // A quoted value may continue on the following lines until the closing quote.
-      let end = closingQuote(raw, q);
-      while (end < 0 && n + 1 < lines.length) {
-        raw += `\n${lines[++n]!}`;
-        end = closingQuote(raw, q);
-      }
-      if (end < 0) return { ok: false, line: n + 1, error: `unterminated ${q} quote for ${key}` };
-      const inner = raw.slice(1, end);
-      value = q === "'" ? inner : expandEscapes(inner);
-      if (q === '"') value = interpolateOrKeep(value, scoped);
-    } else {
-      value = interpolateOrKeep(raw.replace(/\s+#.*$/, '').trimEnd(), scoped);
+    if (escaped) {
+      escaped = false;
+      chars += c;
+      continue;
     }
-    values[key] = value;
+    const value = q === '"' ? expand(expandEscapes(chars), key, pos, lookup) : chars;
+    return { value, next: i + 1 };
   }
-  return { ok: true, values: { ...values } };
+  throw new DotenvError(pos, `unterminated quoted value for ${key || 'a variable'}: the ${q} opened here is never closed`);
 }
 
-function closingQuote(s: string, q: string): number {
-  for (let i = 1; i < s.length; i++) {
-    if (q === '"' && s[i] === '\\') i++;
-    else if (s[i] === q) return i;
-  }
-  return -1;
-}
+const ESCAPE = /\\(?:[abfnrtv$"\\]|0[0-9]{0,3})/g;
+const SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', $: '$$' };
 
+/** Shell (XSI echo) escapes; `\$` becomes `$$` so interpolation leaves a literal `$`. */
 function expandEscapes(s: string): string {
-  return s.replace(/\\([\\"nrt])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+  return s.replace(ESCAPE, (m) => {
+    if (m[1] !== '0' || m.length === 2) return SIMPLE[m[1]!] ?? m;
+    const digits = m.slice(2);
+    // Exactly three octal digits after \0, at most \0377; anything else stays as written.
+    if (!/^[0-7]{3}$/.test(digits)) return m;
+    const code = parseInt(digits, 8);
+    return code <= 0xff ? String.fromCharCode(code) : m;
+  });
 }
 
-function interpolateOrKeep(s: string, lookup: Lookup): string {
+function expand(s: string, key: string, at: number, lookup: Lookup): string {
   const r = interpolate(s, lookup);
-  return r.ok ? r.value : s;
+  if (!r.ok) throw new DotenvError(at, `${key || 'value'}: ${r.error}`);
+  return r.value;
+}
+
+function lineCol(src: string, at: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = src.indexOf('\n'); i >= 0 && i < at; i = src.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: at - start + 1 };
 }

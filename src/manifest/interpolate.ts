@@ -1,5 +1,8 @@
-// Compose variable interpolation: ${VAR}, $VAR, ${VAR:-d}, ${VAR-d}, ${VAR:?msg}, ${VAR?msg},
-// ${VAR:+alt}, ${VAR+alt}, and $$ for a literal $. Operands may nest (${A:-${B}}).
+// Compose variable interpolation, as compose-go's `template` package does it: ${VAR}, $VAR,
+// ${VAR:-d}, ${VAR-d}, ${VAR:?msg}, ${VAR?msg}, ${VAR:+alt}, ${VAR+alt}, and $$ for a literal $.
+// A `$` followed by anything else (`$(cmd)`, `$1`, `$?`, a final `$`, `$}`) is kept as written;
+// only a malformed `${` is an error. Operands nest (${A:-${B}}) and may hold braces
+// (${JSON:-{"a":1}}).
 
 import type { Path, PathSegment } from './diagnostics.js';
 import { setOwn } from './own.js';
@@ -26,9 +29,20 @@ export function interpolate(input: string, lookup: Lookup): InterpolationResult 
   }
 }
 
+// The value is not echoed (it may be a password): the diagnostic's position points at it.
+function invalid(): InterpolationError {
+  return new InterpolationError(
+    'invalid interpolation format: `${` must be followed by a name, then `}` or one of :- - :? ? :+ + (write $$ for a literal $)',
+  );
+}
+
 function expand(s: string, lookup: Lookup, unset: string[], depth: number): string {
   if (depth > MAX_NESTING) throw new InterpolationError(`interpolation nested deeper than ${MAX_NESTING} levels`);
   if (!s.includes('$')) return s;
+  // Where the current line ends and its last `}`: an operator form reaches that far (compose-go's
+  // greedy `.*}`), computed once per line so a long line stays linear.
+  let lineEnd = -1;
+  let lastBrace = -1;
   let out = '';
   let i = 0;
   while (i < s.length) {
@@ -42,40 +56,66 @@ function expand(s: string, lookup: Lookup, unset: string[], depth: number): stri
     if (next === '$') {
       out += '$';
       i = d + 2;
-    } else if (next !== undefined && NAME_START.test(next)) {
-      let j = d + 2;
-      while (j < s.length && NAME_CHAR.test(s[j]!)) j++;
+      continue;
+    }
+    if (next !== undefined && NAME_START.test(next)) {
+      const j = nameEnd(s, d + 1);
       out += resolve(s.slice(d + 1, j), lookup, unset);
       i = j;
-    } else if (next === '{') {
-      const end = matchingBrace(s, d + 2);
-      if (end < 0) throw invalid(s);
-      out += braced(s.slice(d + 2, end), s, lookup, unset, depth);
-      i = end + 1;
-    } else {
-      throw invalid(s);
+      continue;
     }
+    if (next !== '{') {
+      out += '$';
+      i = d + 1;
+      continue;
+    }
+    const n = d + 2;
+    const j = NAME_START.test(s[n] ?? '') ? nameEnd(s, n) : n;
+    if (j === n) throw invalid();
+    const name = s.slice(n, j);
+    if (s[j] === '}') {
+      out += resolve(name, lookup, unset);
+      i = j + 1;
+      continue;
+    }
+    const colon = s[j] === ':';
+    const op = s[colon ? j + 1 : j];
+    if (op !== '-' && op !== '+' && op !== '?') throw invalid();
+    const k = colon ? j + 2 : j + 1; // the operand's start
+    if (k > lineEnd) {
+      lineEnd = s.indexOf('\n', k);
+      if (lineEnd < 0) lineEnd = s.length;
+      lastBrace = s.lastIndexOf('}', lineEnd - 1);
+    }
+    if (lastBrace < k) throw invalid();
+    // The operand ends at the first brace that balances the opening one, or at the line's last `}`.
+    const close = closingBrace(s, d, lastBrace);
+    const end = close < 0 ? lastBrace : close;
+    out += operator(name, colon, op, s.slice(k, end), lookup, unset, depth);
+    i = end + 1;
   }
   return out;
 }
 
-// The value is not echoed (it may be a password): the diagnostic's position points at it.
-function invalid(_s: string): InterpolationError {
-  return new InterpolationError('invalid interpolation format: use $$ for a literal $');
+function nameEnd(s: string, from: number): number {
+  let j = from + 1;
+  while (j < s.length && NAME_CHAR.test(s[j]!)) j++;
+  return j;
 }
 
-/** Index of the `}` closing a `${` whose body starts at `from`; nested `${...}` and `$$` skipped. */
-function matchingBrace(s: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < s.length; i++) {
-    const c = s[i];
-    if (c === '$' && s[i + 1] === '$') i++;
-    else if (c === '$' && s[i + 1] === '{') {
-      depth++;
+/**
+ * compose-go's brace counter over `${...`, from `d` up to `last`: every `{` opens (and the
+ * character after it is skipped), every `}` closes; -1 when the count never returns to zero.
+ */
+function closingBrace(s: string, d: number, last: number): number {
+  let open = 0;
+  for (let i = d; i <= last; i++) {
+    if (s[i] === '}') {
+      open--;
+      if (open === 0) return i;
+    } else if (s[i] === '{') {
+      open++;
       i++;
-    } else if (c === '}') {
-      if (depth === 0) return i;
-      depth--;
     }
   }
   return -1;
@@ -90,32 +130,23 @@ function resolve(name: string, lookup: Lookup, unset: string[]): string {
   return v;
 }
 
-function braced(body: string, whole: string, lookup: Lookup, unset: string[], depth: number): string {
-  let j = 0;
-  if (!NAME_START.test(body[0] ?? '')) throw invalid(whole);
-  while (j < body.length && NAME_CHAR.test(body[j]!)) j++;
-  const name = body.slice(0, j);
-  if (j === body.length) return resolve(name, lookup, unset);
-  const colon = body[j] === ':';
-  const op = body[colon ? j + 1 : j];
-  const operand = body.slice(colon ? j + 2 : j + 1);
-  if (op !== '-' && op !== '?' && op !== '+') throw invalid(whole);
+function operator(name: string, colon: boolean, op: string, operand: string, lookup: Lookup, unset: string[], depth: number): string {
   const value = lookup(name);
   // With the colon form an empty value counts as unset.
   const missing = value === undefined || (colon && value === '');
+  // The operand is interpolated only when it is used.
   const sub = (): string => expand(operand, lookup, unset, depth + 1);
   switch (op) {
     case '-':
       return missing ? sub() : value!;
     case '+':
-      return missing ? '' : sub();
-    case '?': {
+      return missing ? (value ?? '') : sub();
+    default: {
       if (!missing) return value!;
       const msg = sub();
       throw new InterpolationError(`required variable ${name} is missing a value${msg ? `: ${msg}` : ''}`);
     }
   }
-  throw invalid(whole);
 }
 
 export interface TreeEvents {

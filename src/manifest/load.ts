@@ -18,6 +18,7 @@ import { checkRules } from './rules.js';
 import {
   containerSchema,
   containerShape,
+  isComposeFileVersion,
   kindOf,
   networkSchema,
   registrySchema,
@@ -150,6 +151,11 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
     },
   }) as Record<string, unknown>;
 
+  if (isComposeFileVersion(data.version)) {
+    const v = JSON.stringify(String(data.version));
+    warnings.push({ file, ...doc.locate(['version']), message: `warning: \`version: ${v}\` is a Compose file version; it is ignored, as Compose v2 does (remove it, or write \`version: 1\`)` });
+  }
+
   const origin = opts.origin ?? abs;
   const model = buildModel(data, abs, dir, doc, report, { fleet: opts.fleet, hostDir: dirname(origin) });
   const manifest = normalize(model, { env, home, readFile, report, origin, bindSource: opts.bindSource });
@@ -188,7 +194,7 @@ function environment(
   }
   const parsed = parseDotenv(text, fromProcess);
   if (!parsed.ok) {
-    errors.push({ file: dotenvPath, line: parsed.line, col: 1, message: parsed.error });
+    errors.push({ file: dotenvPath, line: parsed.line, col: parsed.col, message: parsed.error });
     return fromProcess;
   }
   const dot = parsed.values;

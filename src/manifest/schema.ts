@@ -625,7 +625,21 @@ export const registrySchema = strict({
 });
 export type ParsedRegistry = z.output<typeof registrySchema>;
 
-const VERSION_EXPECTED = '1 (the dom0 manifest format version; Compose file versions such as "3.8" do not apply)';
+const VERSION_EXPECTED = '1 (the dom0 manifest format version) or a Compose file version such as "3.8", which is ignored';
+
+/** A Compose file version (`"2.4"`, `"3.8"`, `3`): Compose v2 ignores it with a warning, and so does dom0. */
+export const COMPOSE_FILE_VERSION = /^[23](\.\d+)?$/;
+
+export function isComposeFileVersion(v: unknown): boolean {
+  return (typeof v === 'string' || typeof v === 'number') && manifestVersion(String(v)) === 'compose';
+}
+
+/** `1` for dom0's own format, `'compose'` for a Compose file version the loader warns about. */
+function manifestVersion(v: string): 1 | 'compose' | undefined {
+  const t = v.trim();
+  if (t === '1') return 1;
+  return COMPOSE_FILE_VERSION.test(t) ? 'compose' : undefined;
+}
 
 const section = byKind<Record<string, unknown>>('a mapping of name → definition', {
   object: z.record(z.string(), z.unknown()),
@@ -634,9 +648,9 @@ const section = byKind<Record<string, unknown>>('a mapping of name → definitio
 /** Top level; each section's entries are validated one by one so one bad entry hides nothing else. */
 export const topSchema = strict(
   {
-    version: byKind<1>(VERSION_EXPECTED, {
-      number: z.number().transform(convertTo(VERSION_EXPECTED, (v: number) => (v === 1 ? (1 as const) : undefined))),
-      string: z.string().transform(convertTo(VERSION_EXPECTED, (v: string) => (v.trim() === '1' ? (1 as const) : undefined))),
+    version: byKind<1 | 'compose'>(VERSION_EXPECTED, {
+      number: z.number().transform(convertTo(VERSION_EXPECTED, (v: number) => manifestVersion(String(v)))),
+      string: z.string().transform(convertTo(VERSION_EXPECTED, manifestVersion)),
     }).optional(),
     name: str
       .refine((n) => FLEET_NAME.test(n), { message: 'invalid name: use lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit' })

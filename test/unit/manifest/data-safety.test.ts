@@ -15,15 +15,15 @@ const SECRET = 'Sup3r-S3cret-Value';
 describe('diagnostics never echo a value that may be secret', () => {
   it.each([
     ['bad interpolation in a registry password', `registries:\n  r.io:\n    password: "x\${${SECRET}"\nservices: {}\n`, {}, 3, 'invalid interpolation format'],
-    ['bad interpolation in an environment value', `services:\n  web:\n    image: x\n    environment:\n      DB_PASSWORD: "${SECRET}$"\n`, {}, 5, 'invalid interpolation format'],
+    ['bad interpolation in an environment value', `services:\n  web:\n    image: x\n    environment:\n      DB_PASSWORD: "${SECRET}\${"\n`, {}, 5, 'invalid interpolation format'],
     ['bad interpolation in any other string', `services:\n  web:\n    image: x\n    command: ["sh", "-c", "${SECRET} \${"]\n`, {}, 4, 'invalid interpolation format'],
     ['a mistyped identity token (a number)', `registries:\n  r.io:\n    identitytoken: 918273645546372819\nservices: {}\n`, {}, 3, 'got a number'],
     ['a password of the wrong type', `registries:\n  r.io:\n    password: {${SECRET}: 1}\nservices: {}\n`, {}, 3, 'got a mapping'],
     ['an environment value of the wrong type', `services:\n  web:\n    image: x\n    environment:\n      TOKEN: [${SECRET}]\n`, {}, 5, 'must be a string'],
     ['a secret-looking logging option of the wrong type', `services:\n  web:\n    image: x\n    logging:\n      options:\n        splunk-token: [${SECRET}]\n`, {}, 6, 'must be a string'],
     ['an unterminated quote in a command', `services:\n  web:\n    image: x\n    command: mysql -p${SECRET} "oops\n`, {}, 4, 'unterminated " quote'],
-    ['a .env line without `=` (a pasted password)', 'services: {}\n', { '/srv/dom0/.env': `OK=1\n${SECRET}!\n` }, 2, 'invalid variable name'],
-    ['an env_file line without `=`', 'services:\n  web:\n    image: x\n    env_file: app.env\n', { '/srv/dom0/app.env': `A=1\n${SECRET}%\n` }, 4, 'line 2: invalid variable name'],
+    ['a .env line without `=` (a pasted password)', 'services: {}\n', { '/srv/dom0/.env': `OK=1\n${SECRET}!\n` }, 2, 'unexpected character in a variable name'],
+    ['an env_file line without `=`', 'services:\n  web:\n    image: x\n    env_file: app.env\n', { '/srv/dom0/app.env': `A=1\n${SECRET}%\n` }, 4, 'line 2: unexpected character in a variable name'],
   ])('%s', (_what, yaml, files, line, contains) => {
     const errors = loadErrors(yaml, { files });
     expect(errors.some((e) => e.includes(`:${line}:`) && e.includes(contains)), errors.join('\n')).toBe(true);

@@ -43,7 +43,46 @@ describe('environment', () => {
   });
 
   it('points .env syntax errors at the .env file', () => {
-    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'OK=1\n=broken\n' } })).toEqual(['/srv/dom0/.env:2:1: invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`']);
+    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'OK=1\nlol$wut\n' } })).toEqual([
+      '/srv/dom0/.env:2:4: unexpected character in a variable name: expected NAME=VALUE, NAME: VALUE or a bare NAME, with NAME made of letters, digits, `_`, `.`, `-`, `[` and `]`',
+    ]);
+  });
+
+  it('interpolates .env lines with the process environment first (compose-go TestSubstitutionsWithEnvFilePrecedence)', () => {
+    const { manifest } = loadOk('services:\n  web:\n    image: nginx:${TAG}\n', {
+      env: { BASE: 'process' },
+      files: { '/srv/dom0/.env': 'BASE=dotenv\nTAG=${BASE}-1\n' },
+    });
+    expect(manifest.services[0]!.image).toBe('nginx:process-1');
+  });
+
+  it('fails the load on a failing ${X:?msg} inside .env, at its line', () => {
+    expect(loadErrors('services: {}\n', { files: { '/srv/dom0/.env': 'A=1\nTAG=${REGISTRY:?set REGISTRY}\n' } })).toEqual([
+      '/srv/dom0/.env:2:5: TAG: required variable REGISTRY is missing a value: set REGISTRY',
+    ]);
+  });
+
+  it('keeps a $ that starts nothing, as Compose does', () => {
+    const { manifest, warnings } = loadOk(`services:\n  web:\n    image: x\n    command: ["sh", "-c", "echo $(hostname) && awk '{print $1}' f; exit $?"]\n`);
+    expect(manifest.services[0]!.command).toEqual(['sh', '-c', "echo $(hostname) && awk '{print $1}' f; exit $?"]);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('version', () => {
+  it.each([['1'], ['"1"']])('accepts dom0 format version %s silently', (v) => {
+    expect(loadOk(`version: ${v}\nservices: {}\n`).warnings).toEqual([]);
+  });
+
+  it.each([['"2.4"'], ['"3.8"'], ['"3"'], ['3.8'], ['2']])('accepts Compose file version %s with one warning that it is ignored', (v) => {
+    const { warnings } = loadOk(`version: ${v}\nservices:\n  web: {image: x}\n`);
+    expect(warnings.map(formatDiagnostic)).toEqual([
+      `${FILE}:1:10: warning: \`version: ${JSON.stringify(JSON.parse(v).toString())}\` is a Compose file version; it is ignored, as Compose v2 does (remove it, or write \`version: 1\`)`,
+    ]);
+  });
+
+  it.each([['"4.0"'], ['"1.0"'], ['banana'], ['[1]'], ['0']])('rejects %s', (v) => {
+    expect(loadErrors(`version: ${v}\nservices: {}\n`)[0]).toContain('`version` must be 1 (the dom0 manifest format version) or a Compose file version');
   });
 });
 

@@ -58,7 +58,8 @@ describe('parseDotenv', () => {
   });
 
   it('reports the line of a bad entry', () => {
-    expect(parseDotenv('A=1\n1BAD=2\n', lookup)).toEqual({ ok: false, line: 2, error: 'invalid variable name: expected NAME=VALUE with NAME made of letters, digits, `_`, `.` and `-`' });
-    expect(parseDotenv('A="open\n', lookup)).toMatchObject({ ok: false, line: 2 });
+    expect(parseDotenv('A=1\nB@D=2\n', lookup)).toMatchObject({ ok: false, line: 2, col: 2, error: expect.stringContaining('unexpected character in a variable name') });
+    // an unterminated quote is reported where it opens
+    expect(parseDotenv('A="open\n', lookup)).toMatchObject({ ok: false, line: 1, col: 3 });
   });
 });
