@@ -11,8 +11,15 @@
 
 import { interpolate, type Lookup } from './interpolate.js';
 
+/** A variable a value refers to that is set nowhere (it became ""), where the value starts. */
+export interface DotenvUnset {
+  name: string;
+  line: number;
+  col: number;
+}
+
 export type DotenvResult =
-  | { ok: true; values: Record<string, string> }
+  | { ok: true; values: Record<string, string>; unset: DotenvUnset[] }
   | { ok: false; line: number; col: number; error: string };
 
 class DotenvError extends Error {
@@ -32,6 +39,8 @@ export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
   const src = text.replace(/^\uFEFF/, '');
   const values = new Map<string, string>();
   const scoped: Lookup = (name) => lookup(name) ?? values.get(name);
+  const unset: Array<{ name: string; at: number }> = [];
+  const onUnset = (name: string, at: number): void => void unset.push({ name, at });
   try {
     let pos = 0;
     for (;;) {
@@ -44,7 +53,7 @@ export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
         pos = key.next;
         continue;
       }
-      const v = readValue(src, skipBlanks(src, key.next), key.name, scoped);
+      const v = readValue(src, skipBlanks(src, key.next), key.name, scoped, onUnset);
       // compose-go accepts `=value`; a variable without a name cannot be used, so it is dropped.
       if (key.name !== '') values.set(key.name, v.value);
       pos = v.next;
@@ -54,7 +63,7 @@ export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
     const { line, col } = lineCol(src, e.at);
     return { ok: false, line, col, error: e.message };
   }
-  return { ok: true, values: Object.fromEntries(values) };
+  return { ok: true, values: Object.fromEntries(values), unset: unset.map((u) => ({ name: u.name, ...lineCol(src, u.at) })) };
 }
 
 /** Skips whitespace (newlines included) and comment lines. */
@@ -95,7 +104,9 @@ function readKey(src: string, start: number): { name: string; inherited: boolean
   return { name, inherited: true, next: src.length };
 }
 
-function readValue(src: string, pos: number, key: string, lookup: Lookup): { value: string; next: number } {
+type OnUnset = (name: string, at: number) => void;
+
+function readValue(src: string, pos: number, key: string, lookup: Lookup, onUnset: OnUnset): { value: string; next: number } {
   const q = src[pos];
   if (q !== '"' && q !== "'") {
     let end = src.indexOf('\n', pos);
@@ -103,7 +114,7 @@ function readValue(src: string, pos: number, key: string, lookup: Lookup): { val
     let raw = src.slice(pos, end);
     const comment = raw.indexOf(' #');
     if (comment >= 0) raw = raw.slice(0, comment);
-    return { value: expand(raw.replace(/\s+$/u, ''), key, pos, lookup), next: end + 1 };
+    return { value: expand(raw.replace(/\s+$/u, ''), key, pos, lookup, onUnset), next: end + 1 };
   }
   let chars = '';
   let escaped = false;
@@ -124,7 +135,7 @@ function readValue(src: string, pos: number, key: string, lookup: Lookup): { val
       chars += c;
       continue;
     }
-    const value = q === '"' ? expand(expandEscapes(chars), key, pos, lookup) : chars;
+    const value = q === '"' ? expand(expandEscapes(chars), key, pos, lookup, onUnset) : chars;
     return { value, next: i + 1 };
   }
   throw new DotenvError(pos, `unterminated quoted value for ${key || 'a variable'}: the ${q} opened here is never closed`);
@@ -145,8 +156,9 @@ function expandEscapes(s: string): string {
   });
 }
 
-function expand(s: string, key: string, at: number, lookup: Lookup): string {
+function expand(s: string, key: string, at: number, lookup: Lookup, onUnset: OnUnset): string {
   const r = interpolate(s, lookup);
+  for (const name of r.unset) onUnset(name, at);
   if (!r.ok) throw new DotenvError(at, `${key || 'value'}: ${r.error}`);
   return r.value;
 }

@@ -138,7 +138,7 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
   const abs = resolve(file);
   const dir = dirname(abs);
   const readFile = opts.readFile ?? readSideFile;
-  const env = environment(opts.env ?? process.env, dir, readFile, errors);
+  const env = environment(opts.env ?? process.env, dir, readFile, errors, warnings);
   const home = env('HOME') ?? homedir();
 
   const seenUnset = new Set<string>();
@@ -183,6 +183,7 @@ function environment(
   dir: string,
   readFile: SideFileReader,
   errors: Diagnostic[],
+  warnings: Diagnostic[],
 ): Lookup {
   const fromProcess: Lookup = (name) => (Object.hasOwn(processEnv, name) ? processEnv[name] : undefined);
   const dotenvPath = join(dir, '.env');
@@ -196,6 +197,12 @@ function environment(
   if (!parsed.ok) {
     errors.push({ file: dotenvPath, line: parsed.line, col: parsed.col, message: parsed.error });
     return fromProcess;
+  }
+  const warned = new Set<string>();
+  for (const u of parsed.unset) {
+    if (warned.has(u.name)) continue;
+    warned.add(u.name);
+    warnings.push({ file: dotenvPath, line: u.line, col: u.col, message: `warning: variable ${u.name} is not set; using an empty string` });
   }
   const dot = parsed.values;
   return (name) => fromProcess(name) ?? (Object.hasOwn(dot, name) ? dot[name] : undefined);

@@ -300,6 +300,18 @@ describe('interpolation and the environment', () => {
   });
 
   it('a plain file needs no environment', () => {
-    expect(parseDotenv('A=1', none)).toEqual({ ok: true, values: { A: '1' } });
+    expect(parseDotenv('A=1', none)).toEqual({ ok: true, values: { A: '1' }, unset: [] });
+  });
+
+  it('lists the variables that are set nowhere, where their value starts (compose-go warns about them)', () => {
+    const r = parseDotenv('A=1\nB=$A$NOPE\nC="x ${ALSO}"\nD=${NOPE:-d}${E-e}\nBARE\n', none);
+    expect(r).toEqual({
+      ok: true,
+      values: { A: '1', B: '1', C: 'x ', D: 'de' },
+      unset: [
+        { name: 'NOPE', line: 2, col: 3 },
+        { name: 'ALSO', line: 3, col: 3 },
+      ],
+    });
   });
 });

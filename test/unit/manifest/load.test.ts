@@ -62,6 +62,11 @@ describe('environment', () => {
     ]);
   });
 
+  it('warns once per variable a .env value refers to that is set nowhere, at the .env line', () => {
+    const { warnings } = loadOk('services: {}\n', { files: { '/srv/dom0/.env': 'A=$NOPE\nB=${NOPE}x\n' } });
+    expect(warnings.map(formatDiagnostic)).toEqual(['/srv/dom0/.env:1:3: warning: variable NOPE is not set; using an empty string']);
+  });
+
   it('keeps a $ that starts nothing, as Compose does', () => {
     const { manifest, warnings } = loadOk(`services:\n  web:\n    image: x\n    command: ["sh", "-c", "echo $(hostname) && awk '{print $1}' f; exit $?"]\n`);
     expect(manifest.services[0]!.command).toEqual(['sh', '-c', "echo $(hostname) && awk '{print $1}' f; exit $?"]);

@@ -54,6 +54,7 @@ describe('parseDotenv', () => {
         H: '',
         I: 'multi\nline',
       },
+      unset: [],
     });
   });
 
