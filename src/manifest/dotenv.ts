@@ -60,10 +60,11 @@ export function parseDotenv(text: string, lookup: Lookup): DotenvResult {
     }
   } catch (e) {
     if (!(e instanceof DotenvError)) throw e;
-    const { line, col } = lineCol(src, e.at);
+    const { line, col } = lineCol(src)(e.at);
     return { ok: false, line, col, error: e.message };
   }
-  return { ok: true, values: Object.fromEntries(values), unset: unset.map((u) => ({ name: u.name, ...lineCol(src, u.at) })) };
+  const at = lineCol(src);
+  return { ok: true, values: Object.fromEntries(values), unset: unset.map((u) => ({ name: u.name, ...at(u.at) })) };
 }
 
 /** Skips whitespace (newlines included) and comment lines. */
@@ -163,12 +164,18 @@ function expand(s: string, key: string, at: number, lookup: Lookup, onUnset: OnU
   return r.value;
 }
 
-function lineCol(src: string, at: number): { line: number; col: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = src.indexOf('\n'); i >= 0 && i < at; i = src.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, col: at - start + 1 };
+/** Offset → 1-based line and column, by binary search over the line starts. */
+function lineCol(src: string): (at: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let i = src.indexOf('\n'); i >= 0; i = src.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (at) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: at - starts[lo]! + 1 };
+  };
 }
