@@ -81,7 +81,7 @@ function volumeContainer(e: Entry, s: ParsedVolumeContainer, model: Model): Volu
   return {
     kind: 'volume',
     name: e.key,
-    containerName: s.container_name ?? e.key,
+    containerName: containerNameOf(e),
     image: s.image,
     paths: s.paths ?? [],
     command: s.command ?? ['/bin/true'],
@@ -108,7 +108,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
   const spec: ContainerSpec = {
     kind: e.kind === 'job' ? 'job' : 'service',
     name: e.key,
-    containerName: s.container_name ?? e.key,
+    containerName: containerNameOf(e),
     image: s.image,
     environment: environment(e, s, model, ctx),
     ports: spend(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], tooManyPorts, true)) ? (s.ports ?? []).flatMap(expandPorts) : [],
