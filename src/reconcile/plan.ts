@@ -5,7 +5,7 @@ import { entries } from '../manifest/types.js';
 import { REDACTED, looksSecret } from '../redact.js';
 import { type Canonical, hashCanonical, hashedSpec } from './hash.js';
 import type { Observed, ObservedContainer } from './observe.js';
-import { LABEL, replacementName } from './labels.js';
+import { composeLabels, LABEL, replacementName } from './labels.js';
 import { type BackingVolume, backingFor, pathsChangingKind } from './volume-backing.js';
 import { claimFor, type EntryClaim, type FleetIdentity, isThisManifests, nameIsRecorded } from './ownership.js';
 import type { PullStep } from './pull.js';
@@ -286,6 +286,7 @@ function finishAction(
 /** The labels dom0 writes on an entry's container: what observe reads back as its ownership. */
 function containerLabels(manifest: Manifest, e: EntrySpec, a: Draft): Record<string, string> {
   const l: Record<string, string> = {
+    ...composeLabels(manifest.name, e.name, a.hash!, manifest.origin),
     [LABEL.fleet]: manifest.name,
     [LABEL.kind]: e.kind,
     [LABEL.name]: e.name,
