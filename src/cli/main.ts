@@ -5,6 +5,7 @@ import { isEngineError } from '../engine/errors.js';
 import { formatDiagnostic } from '../manifest/load.js';
 import { scrub } from '../redact.js';
 import { applyCommand } from './apply.js';
+import { configCommand } from './config.js';
 import { reportEngineCalls, setGlobalOptions, type GlobalOptions } from './context.js';
 import { downCommand } from './down.js';
 import { EXIT, ManifestError, NotConvergedError, UsageError } from './errors.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   validateCommand(program);
+  configCommand(program);
   planCommand(program);
   applyCommand(program);
   statusCommand(program);
