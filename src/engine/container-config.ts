@@ -86,6 +86,8 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
       ShmSize: res.ShmSize,
       Sysctls: res.Sysctls,
       Ulimits: res.Ulimits,
+      ...tuningConfig(spec),
+      ...isolationConfig(spec),
       LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
     },
     NetworkingConfig: net.networkingConfig,
@@ -232,6 +234,85 @@ export function resourcesConfig(spec: Pick<ContainerSpec, 'memLimitBytes' | 'cpu
     ShmSize: spec.shmSizeBytes,
     Sysctls: Object.keys(spec.sysctls).length ? spec.sysctls : undefined,
     Ulimits: Object.entries(spec.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })),
+  };
+}
+
+const orUndefined = <T>(l: T[] | undefined): T[] | undefined => (l?.length ? l : undefined);
+
+/** CPU, memory, PID, block-IO and device tuning beyond resourcesConfig (HostConfig fields; unset keys stay undefined). */
+export function tuningConfig(
+  spec: Pick<
+    ContainerSpec,
+    | 'cpuShares'
+    | 'cpuQuota'
+    | 'cpuPeriod'
+    | 'cpuset'
+    | 'cpuRtRuntime'
+    | 'cpuRtPeriod'
+    | 'memReservationBytes'
+    | 'memswapLimitBytes'
+    | 'memSwappiness'
+    | 'oomKillDisable'
+    | 'oomScoreAdj'
+    | 'pidsLimit'
+    | 'blkio'
+    | 'deviceCgroupRules'
+    | 'deviceRequests'
+  >,
+): Record<string, unknown> {
+  const throttle = (l: Array<{ path: string; rate: number }> | undefined) => l?.map((t) => ({ Path: t.path, Rate: t.rate }));
+  const b = spec.blkio;
+  return {
+    CpuShares: spec.cpuShares,
+    CpuQuota: spec.cpuQuota,
+    CpuPeriod: spec.cpuPeriod,
+    CpusetCpus: spec.cpuset,
+    CpuRealtimeRuntime: spec.cpuRtRuntime,
+    CpuRealtimePeriod: spec.cpuRtPeriod,
+    MemoryReservation: spec.memReservationBytes,
+    MemorySwap: spec.memswapLimitBytes,
+    MemorySwappiness: spec.memSwappiness,
+    OomKillDisable: spec.oomKillDisable || undefined,
+    OomScoreAdj: spec.oomScoreAdj,
+    PidsLimit: spec.pidsLimit,
+    BlkioWeight: b?.weight,
+    BlkioWeightDevice: b?.weightDevice?.map((w) => ({ Path: w.path, Weight: w.weight })),
+    BlkioDeviceReadBps: throttle(b?.deviceReadBps),
+    BlkioDeviceReadIOps: throttle(b?.deviceReadIops),
+    BlkioDeviceWriteBps: throttle(b?.deviceWriteBps),
+    BlkioDeviceWriteIOps: throttle(b?.deviceWriteIops),
+    DeviceCgroupRules: orUndefined(spec.deviceCgroupRules),
+    DeviceRequests: orUndefined(spec.deviceRequests)?.map((d) => ({
+      Driver: d.driver ?? '',
+      Count: d.count ?? 0,
+      DeviceIDs: d.deviceIds,
+      Capabilities: [d.capabilities],
+      Options: d.options,
+    })),
+  };
+}
+
+/** Namespaces, security options, groups, runtime, resolver options, storage options, annotations. */
+export function isolationConfig(
+  spec: Pick<
+    ContainerSpec,
+    'securityOpt' | 'groupAdd' | 'pid' | 'ipc' | 'uts' | 'usernsMode' | 'cgroup' | 'cgroupParent' | 'runtime' | 'dnsOpt' | 'storageOpt' | 'annotations'
+  >,
+): Record<string, unknown> {
+  const map = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? m : undefined);
+  return {
+    SecurityOpt: orUndefined(spec.securityOpt),
+    GroupAdd: orUndefined(spec.groupAdd),
+    PidMode: spec.pid,
+    IpcMode: spec.ipc,
+    UTSMode: spec.uts,
+    UsernsMode: spec.usernsMode,
+    CgroupnsMode: spec.cgroup,
+    CgroupParent: spec.cgroupParent,
+    Runtime: spec.runtime,
+    DnsOptions: orUndefined(spec.dnsOpt),
+    StorageOpt: map(spec.storageOpt),
+    Annotations: map(spec.annotations),
   };
 }
 

@@ -158,7 +158,8 @@ function load(input: string | Buffer, file: string, opts: LoadOptions): LoadResu
 
   const origin = opts.origin ?? abs;
   const model = buildModel(data, abs, dir, doc, report, { fleet: opts.fleet, hostDir: dirname(origin) });
-  const manifest = normalize(model, { env, home, readFile, report, origin, bindSource: opts.bindSource });
+  const warn: Reporter = (path, message, atKey = false) => warnings.push({ file, ...doc.locate(path, atKey), message });
+  const manifest = normalize(model, { env, home, readFile, report, warn, origin, bindSource: opts.bindSource });
   checkRules(model, manifest, report);
 
   if (errors.length > 0) {

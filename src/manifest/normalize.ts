@@ -9,9 +9,11 @@ import { setOwn } from './own.js';
 import type { Lookup } from './interpolate.js';
 import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
 import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
-import type { ParsedContainer, ParsedVolumeContainer } from './schema.js';
+import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
 import type {
+  BlkioConfig,
   ContainerSpec,
+  DeviceRequest,
   Dependency,
   Healthcheck,
   Manifest,
@@ -19,6 +21,7 @@ import type {
   NetworkAttachment,
   NetworkSpec,
   RegistryCredential,
+  RestartPolicy,
   VolumeContainerSpec,
   VolumeSpec,
 } from './types.js';
@@ -31,6 +34,8 @@ export interface NormalizeContext {
   /** See LoadOptions.readFile: text, undefined if missing, or why the file cannot be used. */
   readFile(path: string): string | undefined | { error: string };
   report: Reporter;
+  /** Warnings (ignored keys); the manifest stays valid. */
+  warn?: Reporter;
   origin: string; // Manifest.origin
   bindSource?: BindSourceHook; // relative bind sources → host paths (dom0 in a container)
 }
@@ -119,7 +124,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     volumesFrom,
     links,
     dependsOn: dependencies(s, volumesFrom, links, l),
-    restart: s.restart ?? { name: 'no' },
+    restart: restartOf(s, ctx, at) ?? { name: 'no' },
     labels: sortedRecord(Object.entries(s.labels ?? {})),
     privileged: s.privileged ?? false,
     capAdd: s.cap_add ?? [],
@@ -149,15 +154,114 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
   if (s.network_mode !== undefined) spec.networkMode = s.network_mode;
   if (s.stop_signal !== undefined) spec.stopSignal = s.stop_signal;
   if (s.stop_grace_period !== undefined) spec.stopGracePeriodMs = s.stop_grace_period;
-  if (s.mem_limit !== undefined) spec.memLimitBytes = s.mem_limit;
-  if (s.cpus !== undefined) spec.cpus = s.cpus;
   if (s.shm_size !== undefined) spec.shmSizeBytes = s.shm_size;
   if (s.platform !== undefined) spec.platform = s.platform;
+  hostSettings(spec, s, ctx, at);
   if (s.logging) {
     spec.logging = { options: sortedRecord(Object.entries(s.logging.options ?? {}).filter((kv): kv is [string, string] => kv[1] !== null)) };
     if (s.logging.driver !== undefined) spec.logging.driver = s.logging.driver;
   }
   return spec;
+}
+
+/** `deploy.restart_policy` wins over `restart`, as in Compose (docker/compose getRestartPolicy). */
+function restartOf(s: ParsedContainer, ctx: NormalizeContext, at: Path): RestartPolicy | undefined {
+  const rp = s.deploy?.restart_policy;
+  if (!rp) return s.restart;
+  const where = [...at, 'deploy', 'restart_policy'];
+  // The Compose spec's default condition is `any`.
+  const name = rp.condition ?? 'always';
+  if (s.restart !== undefined) ctx.warn?.([...at, 'restart'], 'warning: `restart` is overridden by `deploy.restart_policy`, as in Compose');
+  for (const k of ['delay', 'window'] as const) {
+    if (rp[k] !== undefined) ctx.warn?.([...where, k], `warning: deploy.restart_policy.${k} is ignored: dom0 restarts with its own backoff (0.5 s doubling to 30 s)`);
+  }
+  if (rp.max_attempts === undefined || rp.max_attempts === 0) return { name };
+  if (name !== 'on-failure') {
+    ctx.report([...where, 'max_attempts'], `max_attempts needs \`condition: on-failure\` (the condition is ${rp.condition === undefined ? 'any, the default' : rp.condition})`);
+    return { name };
+  }
+  return { name, maxRetries: rp.max_attempts };
+}
+
+/**
+ * The single-host keys passed to the Engine API, and `deploy.resources` merged into the same
+ * fields as mem_limit/cpus/pids_limit/mem_reservation (distinct values in both are an error, as in
+ * compose-go). Only keys the manifest uses are set, so no existing config hash changes.
+ */
+function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeContext, at: Path): void {
+  const set = <K extends keyof ContainerSpec>(k: K, v: ContainerSpec[K] | undefined): void => {
+    if (v !== undefined) spec[k] = v;
+  };
+  set('securityOpt', s.security_opt);
+  set('groupAdd', s.group_add);
+  set('pid', s.pid);
+  set('ipc', s.ipc);
+  set('uts', s.uts);
+  set('usernsMode', s.userns_mode);
+  set('cgroup', s.cgroup);
+  set('cgroupParent', s.cgroup_parent);
+  set('runtime', s.runtime);
+  set('cpuShares', s.cpu_shares);
+  set('cpuQuota', s.cpu_quota);
+  set('cpuPeriod', s.cpu_period);
+  set('cpuset', s.cpuset);
+  set('cpuRtRuntime', s.cpu_rt_runtime);
+  set('cpuRtPeriod', s.cpu_rt_period);
+  set('memswapLimitBytes', s.memswap_limit);
+  set('memSwappiness', s.mem_swappiness);
+  if (s.oom_kill_disable) spec.oomKillDisable = true;
+  set('oomScoreAdj', s.oom_score_adj);
+  set('dnsOpt', s.dns_opt);
+  set('deviceCgroupRules', s.device_cgroup_rules);
+  if (s.storage_opt) spec.storageOpt = sortedRecord(Object.entries(s.storage_opt));
+  if (s.annotations) spec.annotations = sortedRecord(Object.entries(s.annotations));
+  if (s.blkio_config) spec.blkio = blkio(s.blkio_config);
+
+  const d = s.deploy;
+  const limits = d?.resources?.limits;
+  const reservations = d?.resources?.reservations;
+  const one = <T>(key: string, own: T | undefined, deployKey: string, fromDeploy: T | undefined): T | undefined => {
+    if (own !== undefined && fromDeploy !== undefined && own !== fromDeploy) {
+      ctx.report([...at, ...deployKey.split('.')], `can't set distinct values on '${key}' and '${deployKey}' (as in Compose); keep one`);
+    }
+    return fromDeploy ?? own;
+  };
+  set('memLimitBytes', one('mem_limit', s.mem_limit, 'deploy.resources.limits.memory', limits?.memory));
+  set('cpus', one('cpus', s.cpus, 'deploy.resources.limits.cpus', limits?.cpus));
+  set('pidsLimit', one('pids_limit', s.pids_limit, 'deploy.resources.limits.pids', limits?.pids));
+  set('memReservationBytes', one('mem_reservation', s.mem_reservation, 'deploy.resources.reservations.memory', reservations?.memory));
+
+  const requests = [
+    ...(s.gpus ?? []).map((g) => deviceRequest({ ...g, capabilities: [...g.capabilities, 'gpu'] })),
+    ...(reservations?.devices ?? []).map(deviceRequest),
+  ];
+  if (requests.length) spec.deviceRequests = requests;
+
+  if (!d) return;
+  const ignored = (path: string[], why: string) => ctx.warn?.([...at, 'deploy', ...path], `warning: deploy.${path.join('.')} is ignored: ${why}`);
+  for (const k of IGNORED_DEPLOY_KEYS) if (d[k] !== undefined) ignored([k], 'it is a Swarm setting; dom0 runs one container per entry on one host');
+  if (reservations?.cpus !== undefined) ignored(['resources', 'reservations', 'cpus'], 'a CPU reservation is a Swarm scheduling hint (Compose ignores it too)');
+  if (reservations?.generic_resources !== undefined) ignored(['resources', 'reservations', 'generic_resources'], 'generic resources are a Swarm feature');
+}
+
+function deviceRequest(d: ParsedDeviceRequest): DeviceRequest {
+  const out: DeviceRequest = { capabilities: d.capabilities };
+  if (d.driver !== undefined) out.driver = d.driver;
+  if (d.count !== undefined) out.count = d.count;
+  if (d.device_ids !== undefined) out.deviceIds = d.device_ids;
+  if (d.options !== undefined) out.options = sortedRecord(Object.entries(d.options));
+  return out;
+}
+
+function blkio(b: NonNullable<ParsedContainer['blkio_config']>): BlkioConfig {
+  const out: BlkioConfig = {};
+  if (b.weight !== undefined) out.weight = b.weight;
+  if (b.weight_device) out.weightDevice = b.weight_device;
+  if (b.device_read_bps) out.deviceReadBps = b.device_read_bps;
+  if (b.device_read_iops) out.deviceReadIops = b.device_read_iops;
+  if (b.device_write_bps) out.deviceWriteBps = b.device_write_bps;
+  if (b.device_write_iops) out.deviceWriteIops = b.device_write_iops;
+  return out;
 }
 
 /** env_file files in order, then `environment`; a key without a value comes from the environment or is dropped. */

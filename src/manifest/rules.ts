@@ -146,6 +146,10 @@ function checkContainer(e: Entry, s: Partial<ParsedContainer>, model: Model, { d
   if (e.kind === 'job' && s.restart && (s.restart.name === 'always' || s.restart.name === 'unless-stopped')) {
     report(at('restart'), `a job runs to completion, so \`restart: ${s.restart.name}\` would run it forever; use "no" or on-failure[:N]`);
   }
+  const rp = s.deploy?.restart_policy;
+  if (e.kind === 'job' && rp && (rp.condition ?? 'always') === 'always') {
+    report(at('deploy', 'restart_policy', ...(rp.condition ? ['condition'] : [])), `a job runs to completion, so restart_policy condition \`any\`${rp.condition ? '' : ' (the default)'} would run it forever; use none or on-failure`, !rp.condition);
+  }
 }
 
 function checkCycles(manifest: Manifest, report: Reporter): void {

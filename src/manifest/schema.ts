@@ -25,56 +25,28 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
-  annotations: 'OCI annotations are not implemented; use `labels`',
   attach: 'dom0 does not attach to container output; read it with `docker logs`',
-  blkio_config: 'block-IO tuning is not implemented',
   build: 'dom0 runs prebuilt images; build and push the image, then reference it with `image`',
-  cgroup: 'cgroup namespace selection is not implemented',
-  cgroup_parent: 'cgroup placement is not implemented',
   configs: 'Swarm-style configs are not implemented; bind-mount the file through `volumes` instead',
   cpu_count: 'Windows-only CPU setting; use `cpus`',
   cpu_percent: 'Windows-only CPU setting; use `cpus`',
-  cpu_period: 'low-level CFS tuning is not implemented; use `cpus`',
-  cpu_quota: 'low-level CFS tuning is not implemented; use `cpus`',
-  cpu_rt_period: 'real-time scheduling is not implemented',
-  cpu_rt_runtime: 'real-time scheduling is not implemented',
-  cpu_shares: 'relative CPU weights are not implemented; use `cpus`',
-  cpuset: 'CPU pinning is not implemented',
   credential_spec: 'Windows-only setting',
-  deploy: 'Swarm deployment settings do not apply to one host; use `restart`, `mem_limit` and `cpus`',
   develop: 'watch/sync is a development-loop feature, not part of booting a host',
-  device_cgroup_rules: 'device cgroup rules are not implemented; use `devices`',
-  dns_opt: 'resolver options are not implemented',
   driver_opts: 'per-service network driver options are not implemented',
   extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
   external_links: 'links may only point at entries declared in the manifest',
-  gpus: 'GPU reservations are not implemented',
-  group_add: 'supplementary groups are not implemented',
-  ipc: 'IPC namespace sharing is not implemented',
   isolation: 'Windows-only setting',
   label_file: 'write the labels under `labels`',
-  mac_address: 'fixed MAC addresses are not implemented',
-  mem_reservation: 'soft memory limits are not implemented; use `mem_limit`',
-  mem_swappiness: 'swap tuning is not implemented',
-  memswap_limit: 'swap limits are not implemented; use `mem_limit`',
+  mac_address: 'fixed MAC addresses are not implemented (the Engine API sets them per network endpoint)',
   models: 'AI model runners are not part of the boot',
-  oom_kill_disable: 'OOM-killer tuning is not implemented',
-  oom_score_adj: 'OOM-killer tuning is not implemented',
-  pid: 'PID namespace sharing is not implemented',
-  pids_limit: 'PID limits are not implemented',
   post_start: 'lifecycle hooks are not implemented; use a job that depends on the service',
   pre_stop: 'lifecycle hooks are not implemented',
   profiles: 'every entry of the manifest is part of the boot; comment an entry out to disable it',
   provider: 'external service providers are not implemented',
-  runtime: 'alternative OCI runtimes are not implemented',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
   secrets: 'Swarm-style secrets are not implemented; bind-mount the file through `volumes` instead',
-  security_opt: 'security options are not implemented',
-  storage_opt: 'storage driver options are not implemented',
   use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
-  userns_mode: 'user namespace selection is not implemented',
-  uts: 'UTS namespace sharing is not implemented',
-  volume_driver: 'declare the volume under top-level `volumes` with a `driver`',
+  volume_driver: 'dom0 backs anonymous volumes with volumes it names itself; declare the volume under top-level `volumes` with a `driver`',
 };
 
 /** Every Compose key dom0 rejects, top-level and per-service, sorted (for the README). */
@@ -180,9 +152,10 @@ export const boolish = byKind<boolean>('true or false', {
   string: z.string().transform(convertTo('true or false', (s: string) => (/^(true|false)$/i.test(s) ? s.toLowerCase() === 'true' : undefined))),
 });
 
-function intish(min = 0): z.ZodType<number> {
-  const expected = min === 0 ? 'a whole number' : `an integer >= ${min}`;
-  const check = (n: number): number | undefined => (Number.isSafeInteger(n) && n >= min ? n : undefined);
+function intish(min = 0, max = Number.MAX_SAFE_INTEGER): z.ZodType<number> {
+  const expected =
+    max !== Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}` : min === 0 ? 'a whole number' : `an integer >= ${min}`;
+  const check = (n: number): number | undefined => (Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined);
   return byKind<number>(expected, {
     number: z.number().transform(convertTo(expected, check)),
     string: z.string().transform(convertTo(expected, (s: string) => (/^-?\d+$/.test(s.trim()) ? check(Number(s)) : undefined))),
@@ -406,7 +379,7 @@ const attachment = strict(
     gw_priority: 'gateway priority is not implemented',
     interface_name: 'interface naming is not implemented',
     link_local_ips: 'link-local addresses are not implemented',
-    mac_address: 'fixed MAC addresses are not implemented',
+    mac_address: 'fixed MAC addresses are not implemented (the Engine API sets them per network endpoint)',
     priority: 'attachment priority is not implemented',
   },
 );
@@ -488,6 +461,110 @@ const logging = strict({
   options: z.record(z.string(), byKind<string | null>('a string', { string: str, number: scalarStr, boolean: scalarStr, null: z.null() })).optional(),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Single-host keys: namespaces, security, CPU/memory tuning, block IO, device requests, deploy.
+
+/** pid/ipc/uts/userns_mode/cgroup: passed as written, but `service:X` needs a dependency dom0 does not track. */
+function namespaceMode(key: string, allowed?: readonly string[]) {
+  return str.transform(
+    parsed((s: string): ParseResult<string> => {
+      if (s.startsWith('service:')) {
+        return { ok: false, error: `${key} \`${s}\` is not supported by dom0: write container:<container name> and add the entry to depends_on` };
+      }
+      if (allowed && !allowed.includes(s)) return { ok: false, error: `invalid ${key} ${JSON.stringify(s)}: expected ${allowed.join(' or ')}` };
+      return { ok: true, value: s };
+    }),
+  );
+}
+
+const scalarList = z.array(scalarStr);
+const stringMap = z.record(z.string(), scalarStr);
+
+/** memswap_limit: a byte size, or -1 for unlimited swap. */
+const swapLimit = byKind<number>('a size such as 1g, or -1 for unlimited', {
+  number: z.number().transform(parsed((n: number) => (n === -1 ? { ok: true as const, value: -1 } : parseBytes(n)))),
+  string: z.string().transform(parsed((s: string) => (s.trim() === '-1' ? { ok: true as const, value: -1 } : parseBytes(s)))),
+});
+
+const deviceCount = byKind<number>('an integer >= 1 or "all"', {
+  number: intish(1),
+  string: z.string().transform(convertTo('an integer >= 1 or "all"', (s: string) => (s === 'all' ? -1 : /^\d+$/.test(s) && Number(s) >= 1 ? Number(s) : undefined))),
+});
+
+export interface ParsedDeviceRequest {
+  capabilities: string[];
+  driver?: string;
+  count?: number;
+  device_ids?: string[];
+  options?: Record<string, string>;
+}
+
+function deviceRequest(capabilitiesRequired: boolean) {
+  return strict({
+    capabilities: capabilitiesRequired ? strList : strList.optional(),
+    driver: str.optional(),
+    count: deviceCount.optional(),
+    device_ids: strList.optional(),
+    options: stringMap.optional(),
+  })
+    .refine((d) => d.count === undefined || d.device_ids === undefined, { message: '`count` and `device_ids` cannot be combined' })
+    .transform((d): ParsedDeviceRequest => ({ ...stripUndefined(d), capabilities: d.capabilities ?? [] }));
+}
+
+const gpus = byKind<ParsedDeviceRequest[]>('"all" or a list of device requests', {
+  string: z.literal('all', { message: 'expected "all" or a list of device requests' }).transform(() => [{ capabilities: [], count: -1 }]),
+  array: z.array(deviceRequest(false)),
+});
+
+const throttle = z.array(strict({ path: str, rate: byteSize }));
+const throttleIops = z.array(strict({ path: str, rate: intish(0) }));
+const blkioConfig = strict({
+  weight: intish(10, 1000).optional(),
+  weight_device: z.array(strict({ path: str, weight: intish(10, 1000) })).optional(),
+  device_read_bps: throttle.optional(),
+  device_read_iops: throttleIops.optional(),
+  device_write_bps: throttle.optional(),
+  device_write_iops: throttleIops.optional(),
+});
+
+const RESTART_CONDITIONS = { none: 'no', 'on-failure': 'on-failure', any: 'always' } as const;
+
+const restartPolicy = strict({
+  condition: z
+    .string()
+    .transform(
+      parsed((c: string): ParseResult<RestartPolicy['name']> =>
+        Object.hasOwn(RESTART_CONDITIONS, c)
+          ? { ok: true, value: RESTART_CONDITIONS[c as keyof typeof RESTART_CONDITIONS] }
+          : { ok: false, error: `invalid restart_policy condition ${JSON.stringify(c)}: expected none, on-failure or any` },
+      ),
+    )
+    .optional(),
+  max_attempts: intish(0).optional(),
+  delay: duration.optional(),
+  window: duration.optional(),
+});
+
+/** `deploy` keys that only mean something to Swarm: accepted, warned about, ignored. */
+export const IGNORED_DEPLOY_KEYS = ['mode', 'replicas', 'labels', 'placement', 'update_config', 'rollback_config', 'endpoint_mode'] as const;
+const anything = z.unknown().optional();
+
+const deploy = strict({
+  resources: strict({
+    limits: strict({ cpus: positiveNumber.optional(), memory: byteSize.optional(), pids: intish(-1).optional() }).optional(),
+    reservations: strict({
+      cpus: anything, // a Swarm scheduling hint; ignored with a warning
+      memory: byteSize.optional(),
+      devices: z.array(deviceRequest(true)).optional(),
+      generic_resources: anything, // Swarm only; ignored with a warning
+    }).optional(),
+  }).optional(),
+  restart_policy: restartPolicy.optional(),
+  ...Object.fromEntries(IGNORED_DEPLOY_KEYS.map((k) => [k, anything])),
+});
+
+export type ParsedDeploy = z.output<typeof deploy>;
+
 export const containerShape = {
   image: str.min(1, 'image must not be empty'),
   command: command.optional(),
@@ -532,6 +609,34 @@ export const containerShape = {
   stdin_open: boolish.optional(),
   logging: logging.optional(),
   platform: str.optional(),
+  security_opt: strList.optional(),
+  group_add: scalarList.optional(),
+  pid: namespaceMode('pid').optional(),
+  ipc: namespaceMode('ipc').optional(),
+  uts: namespaceMode('uts', ['host']).optional(),
+  userns_mode: namespaceMode('userns_mode').optional(),
+  cgroup: namespaceMode('cgroup', ['host', 'private']).transform((s) => s as 'host' | 'private').optional(),
+  cgroup_parent: str.optional(),
+  runtime: str.optional(),
+  cpu_shares: intish(0).optional(),
+  cpu_quota: intish(-1).optional(),
+  cpu_period: intish(0).optional(),
+  cpuset: scalarStr.optional(),
+  cpu_rt_runtime: intish(-1).optional(),
+  cpu_rt_period: intish(0).optional(),
+  mem_reservation: byteSize.optional(),
+  memswap_limit: swapLimit.optional(),
+  mem_swappiness: intish(0, 100).optional(),
+  oom_kill_disable: boolish.optional(),
+  oom_score_adj: intish(-1000, 1000).optional(),
+  pids_limit: intish(-1).optional(),
+  dns_opt: strList.optional(),
+  device_cgroup_rules: strList.optional(),
+  gpus: gpus.optional(),
+  blkio_config: blkioConfig.optional(),
+  storage_opt: stringMap.optional(),
+  annotations: keyValues('').optional(),
+  deploy: deploy.optional(),
 };
 export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS);
 

@@ -73,6 +73,24 @@ export interface Logging {
   options: Record<string, string>;
 }
 
+/** A device request (`gpus`, `deploy.resources.reservations.devices`): HostConfig.DeviceRequests. */
+export interface DeviceRequest {
+  capabilities: string[];
+  driver?: string;
+  count?: number; // -1 = all
+  deviceIds?: string[];
+  options?: Record<string, string>;
+}
+
+export interface BlkioConfig {
+  weight?: number;
+  weightDevice?: Array<{ path: string; weight: number }>;
+  deviceReadBps?: Array<{ path: string; rate: number }>;
+  deviceReadIops?: Array<{ path: string; rate: number }>;
+  deviceWriteBps?: Array<{ path: string; rate: number }>;
+  deviceWriteIops?: Array<{ path: string; rate: number }>;
+}
+
 export type PullPolicy = 'always' | 'missing' | 'never' | 'build' | { everyMs: number };
 
 export interface ContainerSpec {
@@ -120,6 +138,35 @@ export interface ContainerSpec {
   stdinOpen: boolean;
   logging?: Logging;
   platform?: string;
+  // Single-host keys passed to the Engine API. Optional and unset unless the manifest uses them,
+  // so adding them changed no existing config hash.
+  securityOpt?: string[];
+  groupAdd?: string[];
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  usernsMode?: string;
+  cgroup?: 'host' | 'private';
+  cgroupParent?: string;
+  runtime?: string;
+  cpuShares?: number;
+  cpuQuota?: number; // microseconds
+  cpuPeriod?: number; // microseconds
+  cpuset?: string;
+  cpuRtRuntime?: number; // microseconds
+  cpuRtPeriod?: number; // microseconds
+  memReservationBytes?: number; // mem_reservation or deploy.resources.reservations.memory
+  memswapLimitBytes?: number; // -1 = unlimited swap
+  memSwappiness?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  pidsLimit?: number; // pids_limit or deploy.resources.limits.pids; -1 = unlimited
+  dnsOpt?: string[];
+  deviceCgroupRules?: string[];
+  deviceRequests?: DeviceRequest[]; // gpus, then deploy.resources.reservations.devices
+  blkio?: BlkioConfig;
+  storageOpt?: Record<string, string>;
+  annotations?: Record<string, string>;
   // Where the entry was declared (set by normalize; no stage reads it yet). Not hashed.
   position?: { line: number; col: number };
 }
