@@ -231,6 +231,8 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
   set('pidsLimit', one('pids_limit', s.pids_limit, 'deploy.resources.limits.pids', limits?.pids));
   set('memReservationBytes', one('mem_reservation', s.mem_reservation, 'deploy.resources.reservations.memory', reservations?.memory));
 
+  conflicts(spec, ctx, at);
+
   const requests = [
     ...(s.gpus ?? []).map((g) => deviceRequest({ ...g, capabilities: [...g.capabilities, 'gpu'] })),
     ...(reservations?.devices ?? []).map(deviceRequest),
@@ -242,6 +244,24 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
   for (const k of IGNORED_DEPLOY_KEYS) if (d[k] !== undefined) ignored([k], 'it is a Swarm setting; dom0 runs one container per entry on one host');
   if (reservations?.cpus !== undefined) ignored(['resources', 'reservations', 'cpus'], 'a CPU reservation is a Swarm scheduling hint (Compose ignores it too)');
   if (reservations?.generic_resources !== undefined) ignored(['resources', 'reservations', 'generic_resources'], 'generic resources are a Swarm feature');
+}
+
+/** Combinations the engine refuses at create: reported at validation instead of failing the apply. */
+function conflicts(spec: ContainerSpec, ctx: NormalizeContext, at: Path): void {
+  if (spec.cpus !== undefined) {
+    for (const [k, v] of [['cpu_period', spec.cpuPeriod], ['cpu_quota', spec.cpuQuota]] as const) {
+      if (v !== undefined && v > 0) ctx.report([...at, k], `\`${k}\` cannot be combined with \`cpus\` (the engine refuses both); use one`);
+    }
+  }
+  const mem = spec.memLimitBytes;
+  if (mem !== undefined && spec.memReservationBytes !== undefined && spec.memReservationBytes > mem) {
+    ctx.report([...at], 'the memory reservation is above the memory limit; the engine refuses it', true);
+  }
+  const swap = spec.memswapLimitBytes;
+  if (swap !== undefined && swap !== -1) {
+    if (mem === undefined) ctx.report([...at, 'memswap_limit'], '`memswap_limit` needs a memory limit (`mem_limit` or `deploy.resources.limits.memory`)');
+    else if (swap < mem) ctx.report([...at, 'memswap_limit'], '`memswap_limit` is memory plus swap: it must be at least the memory limit');
+  }
 }
 
 function deviceRequest(d: ParsedDeviceRequest): DeviceRequest {

@@ -32,7 +32,7 @@ describe('single-host service keys → normalized spec', () => {
     ['cpuset range', 'cpuset: "0-2,4"', { cpuset: '0-2,4' }],
     ['cpu_rt_*', 'cpu_rt_runtime: 950000\ncpu_rt_period: 1000000', { cpuRtRuntime: 950000, cpuRtPeriod: 1000000 }],
     ['mem_reservation', 'mem_reservation: 256m', { memReservationBytes: 256 * 1024 * 1024 }],
-    ['memswap_limit', 'memswap_limit: 1g', { memswapLimitBytes: 1024 ** 3 }],
+    ['memswap_limit', 'mem_limit: 512m\nmemswap_limit: 1g', { memswapLimitBytes: 1024 ** 3 }],
     ['memswap_limit -1 = unlimited', 'memswap_limit: -1', { memswapLimitBytes: -1 }],
     ['mem_swappiness 0 is kept', 'mem_swappiness: 0', { memSwappiness: 0 }],
     ['oom_kill_disable', 'oom_kill_disable: true', { oomKillDisable: true }],
@@ -80,6 +80,20 @@ describe('single-host service keys → normalized spec', () => {
     ['still unsupported: external_links', 'external_links: [x]', '`external_links` is not supported by dom0'],
   ])('rejects %s', (_, body, message) => {
     expect(loadErrors(service(body)).join('\n')).toContain(message);
+  });
+
+  it.each<[string, string, string]>([
+    ['cpus with cpu_period', 'cpus: 1\ncpu_period: 100000', '`cpu_period` cannot be combined with `cpus`'],
+    ['deploy cpus with cpu_quota', 'cpu_quota: 5000\ndeploy: {resources: {limits: {cpus: 1}}}', '`cpu_quota` cannot be combined with `cpus`'],
+    ['reservation above the limit', 'mem_limit: 32m\nmem_reservation: 64m', 'the memory reservation is above the memory limit'],
+    ['memswap_limit without a memory limit', 'memswap_limit: 1g', '`memswap_limit` needs a memory limit'],
+    ['memswap_limit below mem_limit', 'mem_limit: 1g\nmemswap_limit: 512m', 'it must be at least the memory limit'],
+  ])('rejects what the engine would refuse: %s', (_, body, message) => {
+    expect(loadErrors(service(body)).join('\n')).toContain(message);
+  });
+
+  it('accepts cpu_quota -1 with cpus, and memswap_limit -1 without a memory limit', () => {
+    expect(web('cpus: 1\ncpu_quota: -1\nmemswap_limit: -1')).toMatchObject({ cpus: 1, cpuQuota: -1, memswapLimitBytes: -1 });
   });
 
   it('a service using none of the keys gets none of the fields (config hashes unchanged)', () => {
