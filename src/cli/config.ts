@@ -37,7 +37,7 @@ export function formatPullPolicy(p: PullPolicy): string {
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Fields whose Compose name is not the snake_case of dom0's. */
-const RENAMED: Readonly<Record<string, string>> = { blkio: 'blkio_config' };
+const RENAMED: Readonly<Record<string, string>> = { blkio: 'blkio_config', deviceRequests: 'deploy' };
 
 /** Zero values are left out, as Compose does: false, empty lists and mappings, undefined. */
 function isEmpty(v: unknown): boolean {
@@ -116,7 +116,8 @@ const CONTAINER_FIELDS: Readonly<Record<string, (v: never) => Json | undefined>>
     Object.fromEntries(Object.entries(n).map(([k, a]) => [k, composeFields(a, {}, [])])) as Obj,
   logging: (l: NonNullable<ContainerSpec['logging']>) => composeFields(l, {}, []),
   blkio: (b: NonNullable<ContainerSpec['blkio']>) => composeFields(b, {}, []),
-  deviceRequests: (ds: NonNullable<ContainerSpec['deviceRequests']>) => ds.map((d) => composeFields(d, {}, [])),
+  // Compose's long form of a device request (`gpus` is its short form).
+  deviceRequests: (ds: NonNullable<ContainerSpec['deviceRequests']>) => ({ resources: { reservations: { devices: ds.map((d) => composeFields(d, {}, [])) } } }),
 };
 
 /** An entry's keys in alphabetical order, as `docker compose config` prints a service. */

@@ -8,6 +8,7 @@ import { ManifestError, UsageError } from '../../../src/cli/errors.js';
 import { configCommand, formatDuration, pinnedImage, renderConfig, repositoryOf } from '../../../src/cli/config.js';
 import { loadManifestText } from '../../../src/manifest/load.js';
 import type { Manifest } from '../../../src/manifest/types.js';
+import { manifest, svc } from '../reconcile/build.js';
 
 let engineCalls = 0;
 vi.mock('../../../src/cli/context.js', async (importOriginal) => ({
@@ -108,6 +109,41 @@ describe('dom0 config: the resolved manifest in Compose shape', () => {
     delete once.registries;
     const again = renderConfig(load(JSON.stringify(once)));
     expect(again).toEqual(once);
+  });
+});
+
+describe('dom0 config: fields written in Compose words', () => {
+  it('camelCase → snake_case, …Ms → duration, …Bytes → bytes, device requests → deploy, blkio → blkio_config', () => {
+    const web = svc('web', {
+      containerName: 'the-web',
+      stopSignal: 'SIGINT',
+      stopGracePeriodMs: 2500,
+      memReservationBytes: 1024,
+      cpuShares: 512,
+      securityOpt: ['no-new-privileges'],
+      deviceRequests: [{ capabilities: ['gpu'], count: -1, deviceIds: ['0'] }],
+      blkio: { weight: 300, deviceReadBps: [{ path: '/dev/sda', rate: 1024 }] },
+      pullPolicy: { everyMs: 43_200_000 },
+      dependsOn: [{ name: 'db', condition: 'service_healthy', restart: true, required: false, timeoutMs: 120_000 }],
+      healthcheck: { test: ['NONE'] },
+      logging: { driver: 'json-file', options: { 'max-size': '10m' } },
+    });
+    const c = renderConfig(manifest({ services: [web, svc('db')] })) as Record<string, any>;
+    expect(c.services.web).toMatchObject({
+      container_name: 'the-web',
+      stop_signal: 'SIGINT',
+      stop_grace_period: '2.5s',
+      mem_reservation: 1024,
+      cpu_shares: 512,
+      security_opt: ['no-new-privileges'],
+      deploy: { resources: { reservations: { devices: [{ capabilities: ['gpu'], count: -1, device_ids: ['0'] }] } } },
+      blkio_config: { weight: 300, device_read_bps: [{ path: '/dev/sda', rate: 1024 }] },
+      pull_policy: 'every_12h0m',
+      depends_on: { db: { condition: 'service_healthy', required: false, restart: true, timeout: '2m' } },
+      healthcheck: { disable: true },
+      logging: { driver: 'json-file', options: { 'max-size': '10m' } },
+    });
+    for (const k of Object.keys(c.services.web)) expect(k).toMatch(/^[a-z_]+$/);
   });
 });
 
