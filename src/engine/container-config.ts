@@ -175,14 +175,14 @@ export interface NetworkConfig {
   extraNetworks: CreateContainerRequest['extraNetworks'];
 }
 
-/** network_mode, the networks attached (sorted by key; the first at create, the rest after) and links. */
-export function networkConfig(manifest: Manifest, spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links'>): NetworkConfig {
+/** network_mode, the networks attached (sorted by key; the first at create, the rest after) and links (then external_links). */
+export function networkConfig(manifest: Manifest, spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links' | 'externalLinks'>): NetworkConfig {
   const cname = (key: string) => containerNameOf(manifest, key);
   let networkMode: string | undefined = spec.networkMode;
   if (networkMode?.startsWith('service:')) networkMode = `container:${cname(networkMode.slice('service:'.length))}`;
 
   const attachments = networkMode ? [] : Object.entries(spec.networks).sort(([a], [b]) => a.localeCompare(b));
-  const links = spec.links.map((l) => `${cname(l.name)}:${l.alias}`);
+  const links = [...spec.links.map((l) => `${cname(l.name)}:${l.alias}`), ...(spec.externalLinks ?? [])];
   const endpoint = (key: string, aliases: string[], ipv4?: string, ipv6?: string) => ({
     network: manifest.networks[key]?.name ?? key,
     aliases: [...new Set(aliases)],

@@ -192,6 +192,7 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
   const set = <K extends keyof ContainerSpec>(k: K, v: ContainerSpec[K] | undefined): void => {
     if (v !== undefined) spec[k] = v;
   };
+  if (s.external_links?.length) spec.externalLinks = s.external_links;
   set('securityOpt', s.security_opt);
   set('groupAdd', s.group_add);
   set('pid', s.pid);

@@ -34,7 +34,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   develop: 'watch/sync is a development-loop feature, not part of booting a host',
   driver_opts: 'per-service network driver options are not implemented',
   extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
-  external_links: 'links may only point at entries declared in the manifest',
   isolation: 'Windows-only setting',
   label_file: 'write the labels under `labels`',
   mac_address: 'fixed MAC addresses are not implemented (the Engine API sets them per network endpoint)',
@@ -356,17 +355,16 @@ const serviceVolumes = z.array(
 
 const volumesFrom = z.array(str.transform(parsed(parseVolumesFrom))).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
 
-const links = z
-  .array(
-    str.transform(
-      parsed((s: string): ParseResult<{ name: string; alias: string }> => {
-        const [name = '', alias = name, extra] = s.split(':');
-        if (name === '' || alias === '' || extra !== undefined) return { ok: false, error: `invalid link ${JSON.stringify(s)}: expected NAME or NAME:ALIAS` };
-        return { ok: true, value: { name, alias } };
-      }),
-    ),
-  )
-  .transform((l) => l.map((v, i) => ({ ...v, seg: i })));
+function parseLink(s: string): ParseResult<{ name: string; alias: string }> {
+  const [name = '', alias = name, extra] = s.split(':');
+  if (name === '' || alias === '' || extra !== undefined) return { ok: false, error: `invalid link ${JSON.stringify(s)}: expected NAME or NAME:ALIAS` };
+  return { ok: true, value: { name, alias } };
+}
+
+const links = z.array(str.transform(parsed(parseLink))).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
+
+/** Containers outside the manifest, as "CONTAINER:ALIAS" (HostConfig.Links). */
+const externalLinks = z.array(str.transform(parsed(parseLink)).transform(({ name, alias }) => `${name}:${alias}`));
 
 const attachment = strict(
   {
@@ -576,6 +574,7 @@ export const containerShape = {
   volumes: serviceVolumes.optional(),
   volumes_from: volumesFrom.optional(),
   links: links.optional(),
+  external_links: externalLinks.optional(),
   depends_on: dependsOn.optional(),
   restart: str.transform(parsed(parseRestart)).optional(),
   healthcheck: healthcheck.optional(),

@@ -59,6 +59,14 @@ describe('tuningConfig / isolationConfig → HostConfig', () => {
     expect(hostConfig(over)).toMatchObject(want);
   });
 
+  it('external_links follow the manifest links, in HostConfig and on the first network endpoint', () => {
+    const m = manifest({ services: [svc('db', { containerName: 'db-c' })] });
+    const r = serviceRequest(m, svc('web', { links: [{ name: 'db', alias: 'database' }], externalLinks: ['legacy_1:legacy'] }), ctx);
+    const links = ['db-c:database', 'legacy_1:legacy'];
+    expect(r.body.HostConfig).toMatchObject({ Links: links });
+    expect(r.body.NetworkingConfig).toMatchObject({ EndpointsConfig: { fleet: { Links: links } } });
+  });
+
   it('a spec without the keys sends none of the fields', () => {
     const hc = hostConfig({});
     for (const k of [...Object.keys(tuningConfig({})), ...Object.keys(isolationConfig({}))]) expect(hc, k).not.toHaveProperty(k);

@@ -9,13 +9,14 @@ const service = (body: string): string => `services:\n  web:\n    image: busybox
 const web = (body: string): ContainerSpec => loadOk(service(body)).manifest.services[0]!;
 
 const NEW_FIELDS = [
-  'securityOpt', 'groupAdd', 'pid', 'ipc', 'uts', 'usernsMode', 'cgroup', 'cgroupParent', 'runtime', 'cpuShares', 'cpuQuota', 'cpuPeriod',
+  'externalLinks', 'securityOpt', 'groupAdd', 'pid', 'ipc', 'uts', 'usernsMode', 'cgroup', 'cgroupParent', 'runtime', 'cpuShares', 'cpuQuota', 'cpuPeriod',
   'cpuset', 'cpuRtRuntime', 'cpuRtPeriod', 'memReservationBytes', 'memswapLimitBytes', 'memSwappiness', 'oomKillDisable', 'oomScoreAdj',
   'pidsLimit', 'dnsOpt', 'deviceCgroupRules', 'deviceRequests', 'blkio', 'storageOpt', 'annotations',
 ];
 
 describe('single-host service keys → normalized spec', () => {
   it.each<[string, string, Partial<ContainerSpec>]>([
+    ['external_links, alias defaults to the name', 'external_links: [redis_1, "proj_db_1:mysql"]', { externalLinks: ['redis_1:redis_1', 'proj_db_1:mysql'] }],
     ['security_opt', 'security_opt: ["no-new-privileges:true", "seccomp=unconfined"]', { securityOpt: ['no-new-privileges:true', 'seccomp=unconfined'] }],
     ['group_add, numbers as strings', 'group_add: [audio, 44]', { groupAdd: ['audio', '44'] }],
     ['pid host', 'pid: host', { pid: 'host' }],
@@ -77,7 +78,8 @@ describe('single-host service keys → normalized spec', () => {
     ['gpus count with device_ids', 'gpus: [{count: 1, device_ids: ["0"]}]', '`count` and `device_ids` cannot be combined'],
     ['blkio weight range', 'blkio_config: {weight: 5}', '`blkio_config.weight` must be an integer from 10 to 1000, got 5'],
     ['still unsupported: isolation', 'isolation: default', '`isolation` is not supported by dom0: Windows-only setting'],
-    ['still unsupported: external_links', 'external_links: [x]', '`external_links` is not supported by dom0'],
+    ['still unsupported: label_file', 'label_file: ./labels', '`label_file` is not supported by dom0'],
+    ['external_links with two colons', 'external_links: ["a:b:c"]', 'invalid link "a:b:c": expected NAME or NAME:ALIAS'],
   ])('rejects %s', (_, body, message) => {
     expect(loadErrors(service(body)).join('\n')).toContain(message);
   });
