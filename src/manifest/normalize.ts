@@ -268,7 +268,8 @@ function conflicts(spec: ContainerSpec, ctx: NormalizeContext, at: Path): void {
 function deviceRequest(d: ParsedDeviceRequest): DeviceRequest {
   const out: DeviceRequest = { capabilities: d.capabilities };
   if (d.driver !== undefined) out.driver = d.driver;
-  if (d.count !== undefined) out.count = d.count;
+  // Compose: without `count` or `device_ids`, every matching device is reserved.
+  if (d.count !== undefined || d.device_ids === undefined) out.count = d.count ?? -1;
   if (d.device_ids !== undefined) out.deviceIds = d.device_ids;
   if (d.options !== undefined) out.options = sortedRecord(Object.entries(d.options));
   return out;

@@ -143,7 +143,8 @@ function checkContainer(e: Entry, s: Partial<ParsedContainer>, model: Model, { d
     }
   });
 
-  if (e.kind === 'job' && s.restart && (s.restart.name === 'always' || s.restart.name === 'unless-stopped')) {
+  // A deploy.restart_policy overrides `restart` (checked below).
+  if (e.kind === 'job' && s.restart && !s.deploy?.restart_policy && (s.restart.name === 'always' || s.restart.name === 'unless-stopped')) {
     report(at('restart'), `a job runs to completion, so \`restart: ${s.restart.name}\` would run it forever; use "no" or on-failure[:N]`);
   }
   const rp = s.deploy?.restart_policy;

@@ -137,6 +137,9 @@ describe('deploy', () => {
       { capabilities: ['gpu', 'utility'], driver: 'nvidia', count: 2, options: { b: '1' } },
     ]);
     expect(loadErrors(service('deploy: {resources: {reservations: {devices: [{driver: nvidia}]}}}')).join('\n')).toContain('capabilities');
+    // Neither count nor device_ids: all matching devices (count -1), as Compose documents.
+    expect(web('deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}').deviceRequests).toEqual([{ capabilities: ['gpu'], count: -1 }]);
+    expect(web('gpus: [{driver: nvidia}]').deviceRequests).toEqual([{ capabilities: ['gpu'], driver: 'nvidia', count: -1 }]);
   });
 
   it.each<[string, string, ContainerSpec['restart']]>([
@@ -160,7 +163,8 @@ describe('deploy', () => {
     expect(loadErrors(service('deploy: {restart_policy: {condition: any, max_attempts: 3}}')).join('\n')).toContain('max_attempts needs `condition: on-failure`');
     expect(loadErrors(service('deploy: {restart_policy: {condition: always}}')).join('\n')).toContain('invalid restart_policy condition "always": expected none, on-failure or any');
     expect(loadErrors('jobs:\n  migrate:\n    image: busybox\n    deploy: {restart_policy: {}}\n').join('\n')).toContain('a job runs to completion, so restart_policy condition `any` (the default)');
-    expect(loadOk('jobs:\n  migrate:\n    image: busybox\n    deploy: {restart_policy: {condition: on-failure}}\n').manifest.jobs[0]!.restart).toEqual({ name: 'on-failure' });
+    // restart_policy overrides `restart`, so an overridden `restart: always` on a job is no error.
+    expect(loadOk('jobs:\n  migrate:\n    image: busybox\n    restart: always\n    deploy: {restart_policy: {condition: on-failure}}\n').manifest.jobs[0]!.restart).toEqual({ name: 'on-failure' });
   });
 
   it('Swarm-only keys, delay/window and CPU reservations are ignored with one warning each, at the key', () => {
