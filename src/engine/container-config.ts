@@ -87,7 +87,7 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
       Sysctls: res.Sysctls,
       Ulimits: res.Ulimits,
       ...tuningConfig(spec),
-      ...isolationConfig(spec),
+      ...isolationConfig(spec, cname),
       LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
     },
     NetworkingConfig: net.networkingConfig,
@@ -292,19 +292,21 @@ export function tuningConfig(
   };
 }
 
-/** Namespaces, security options, groups, runtime, resolver options, storage options, annotations. */
+/** Namespaces (pid/ipc `service:KEY` → container:<its container name>), security options, groups, runtime, resolver and storage options, annotations. */
 export function isolationConfig(
   spec: Pick<
     ContainerSpec,
     'securityOpt' | 'groupAdd' | 'pid' | 'ipc' | 'uts' | 'usernsMode' | 'cgroup' | 'cgroupParent' | 'runtime' | 'dnsOpt' | 'storageOpt' | 'annotations'
   >,
+  containerName: (key: string) => string = (key) => key,
 ): Record<string, unknown> {
   const map = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? m : undefined);
+  const shared = (mode: string | undefined) => (mode?.startsWith('service:') ? `container:${containerName(mode.slice('service:'.length))}` : mode);
   return {
     SecurityOpt: orUndefined(spec.securityOpt),
     GroupAdd: orUndefined(spec.groupAdd),
-    PidMode: spec.pid,
-    IpcMode: spec.ipc,
+    PidMode: shared(spec.pid),
+    IpcMode: shared(spec.ipc),
     UTSMode: spec.uts,
     UsernsMode: spec.usernsMode,
     CgroupnsMode: spec.cgroup,

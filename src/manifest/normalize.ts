@@ -356,7 +356,7 @@ function healthcheck(h: NonNullable<ParsedContainer['healthcheck']>): Healthchec
   return out;
 }
 
-/** Target of `network_mode: service:X` / `container:X` when it is a manifest entry. */
+/** Target of `network_mode` (or `pid`, `ipc`) `service:X` / `container:X` when it is a manifest entry. */
 export function networkModeTarget(mode: string | undefined, byContainerName: Map<string, string>, kinds: Map<string, unknown>): string | undefined {
   if (mode?.startsWith('service:')) return mode.slice('service:'.length);
   if (mode?.startsWith('container:')) {
@@ -384,14 +384,17 @@ function dependencies(
     if (d.timeout !== undefined) dep.timeoutMs = d.timeout;
     deps.set(d.name, dep);
   }
-  const implicit = (name: string | undefined, why: NonNullable<Dependency['implicit']>): void => {
+  const implicit = (name: string | undefined, why: NonNullable<Dependency['implicit']>, restart = false): void => {
     if (name === undefined || deps.has(name)) return;
     const condition = l.kinds.get(name) === 'job' ? 'service_completed_successfully' : 'service_started';
-    deps.set(name, { name, condition, restart: false, required: true, implicit: why });
+    deps.set(name, { name, condition, restart, required: true, implicit: why });
   };
   for (const v of volumesFrom) implicit(v.name, 'volumes_from');
   for (const k of links) implicit(k.name, 'links');
   implicit(networkModeTarget(s.network_mode, l.byContainerName, l.kinds), 'network_mode');
+  // Sharing another entry's PID or IPC namespace: restarted with it, as Compose does.
+  implicit(networkModeTarget(s.pid, l.byContainerName, l.kinds), 'pid', true);
+  implicit(networkModeTarget(s.ipc, l.byContainerName, l.kinds), 'ipc', true);
   return [...deps.values()].sort(byName);
 }
 

@@ -131,6 +131,10 @@ function checkContainer(e: Entry, s: Partial<ParsedContainer>, model: Model, { d
     }
     if (s.networks !== undefined) report(at('networks'), '`networks` cannot be combined with `network_mode`', true);
   }
+  for (const key of ['pid', 'ipc'] as const) {
+    const mode = s[key];
+    if (mode?.startsWith('service:')) missing(mode.slice('service:'.length), `shares the ${key.toUpperCase()} namespace of`, at(key), false);
+  }
   for (const n of s.networks ?? []) {
     if (n.name !== 'default' && !model.networks.has(n.name)) {
       report(at('networks', n.seg), `network \`${n.name}\` is not declared under top-level \`networks\`${didYouMean(n.name, networkNames)}`, typeof n.seg === 'string');

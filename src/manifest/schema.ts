@@ -462,13 +462,13 @@ const logging = strict({
 // ---------------------------------------------------------------------------------------------
 // Single-host keys: namespaces, security, CPU/memory tuning, block IO, device requests, deploy.
 
-/** pid/ipc/uts/userns_mode/cgroup: passed as written, but `service:X` needs a dependency dom0 does not track. */
+/** pid/ipc/uts/userns_mode/cgroup, passed as written; only pid and ipc may share another entry's (`service:KEY`). */
 function namespaceMode(key: string, allowed?: readonly string[]) {
+  const shareable = key === 'pid' || key === 'ipc';
   return str.transform(
     parsed((s: string): ParseResult<string> => {
-      if (s.startsWith('service:')) {
-        return { ok: false, error: `${key} \`${s}\` is not supported by dom0: write container:<container name> and add the entry to depends_on` };
-      }
+      if (s === 'service:' || s === 'container:') return { ok: false, error: `${key} ${JSON.stringify(s)} names no container` };
+      if (s.startsWith('service:') && !shareable) return { ok: false, error: `${key} \`${s}\` is not supported by dom0` };
       if (allowed && !allowed.includes(s)) return { ok: false, error: `invalid ${key} ${JSON.stringify(s)}: expected ${allowed.join(' or ')}` };
       return { ok: true, value: s };
     }),

@@ -27,7 +27,7 @@ export interface Dependency {
   restart: boolean; // Compose: restart this entry when the dependency is updated
   required: boolean;
   timeoutMs?: number; // per-dependency wait timeout (x-dom0 extension: `timeout: 2m` in the map form)
-  implicit?: 'volumes_from' | 'links' | 'network_mode'; // set when not declared in depends_on
+  implicit?: 'volumes_from' | 'links' | 'network_mode' | 'pid' | 'ipc'; // set when not declared in depends_on
 }
 
 export interface PortBinding {
@@ -143,8 +143,8 @@ export interface ContainerSpec {
   externalLinks?: string[]; // "container:alias", containers outside the manifest
   securityOpt?: string[];
   groupAdd?: string[];
-  pid?: string;
-  ipc?: string;
+  pid?: string; // "service:KEY" is sent as container:<its container name>
+  ipc?: string; // as pid
   uts?: string;
   usernsMode?: string;
   cgroup?: 'host' | 'private';

@@ -67,6 +67,13 @@ describe('tuningConfig / isolationConfig → HostConfig', () => {
     expect(r.body.NetworkingConfig).toMatchObject({ EndpointsConfig: { fleet: { Links: links } } });
   });
 
+  it('pid/ipc service:KEY become container:<its container name>; container:NAME is passed as written', () => {
+    const m = manifest({ services: [svc('db', { containerName: 'db-c' })] });
+    const hc = serviceRequest(m, svc('web', { pid: 'service:db', ipc: 'container:other' }), ctx).body.HostConfig;
+    expect(hc).toMatchObject({ PidMode: 'container:db-c', IpcMode: 'container:other' });
+    expect(isolationConfig({ ipc: 'service:db' })).toMatchObject({ IpcMode: 'container:db' });
+  });
+
   it('a spec without the keys sends none of the fields', () => {
     const hc = hostConfig({});
     for (const k of [...Object.keys(tuningConfig({})), ...Object.keys(isolationConfig({}))]) expect(hc, k).not.toHaveProperty(k);

@@ -67,7 +67,9 @@ describe('single-host service keys → normalized spec', () => {
   });
 
   it.each<[string, string, string]>([
-    ['pid service:X', 'pid: "service:db"', 'pid `service:db` is not supported by dom0: write container:<container name>'],
+    ['pid service:X naming nothing declared', 'pid: "service:db"', '`web` shares the PID namespace of `db`, which is not declared'],
+    ['ipc service: without a name', 'ipc: "service:"', 'ipc "service:" names no container'],
+    ['userns_mode service:X', 'userns_mode: "service:db"', 'userns_mode `service:db` is not supported by dom0'],
     ['uts other than host', 'uts: private', 'invalid uts "private": expected host'],
     ['cgroup value', 'cgroup: shared', 'invalid cgroup "shared": expected host or private'],
     ['mem_swappiness range', 'mem_swappiness: 101', '`mem_swappiness` must be an integer from 0 to 100, got 101'],
@@ -96,6 +98,16 @@ describe('single-host service keys → normalized spec', () => {
 
   it('accepts cpu_quota -1 with cpus, and memswap_limit -1 without a memory limit', () => {
     expect(web('cpus: 1\ncpu_quota: -1\nmemswap_limit: -1')).toMatchObject({ cpus: 1, cpuQuota: -1, memswapLimitBytes: -1 });
+  });
+
+  it('pid/ipc sharing another entry: an implicit dependency that restarts with it, as in compose-go', () => {
+    const m = loadOk('services:\n  db: {image: busybox, container_name: db-c}\n  web: {image: busybox, pid: "service:db", ipc: "container:db-c"}\n  top: {image: busybox, ipc: "container:outside"}\n').manifest;
+    const web = m.services.find((x) => x.name === 'web')!;
+    expect(web).toMatchObject({ pid: 'service:db', ipc: 'container:db-c' });
+    expect(web.dependsOn).toEqual([{ name: 'db', condition: 'service_started', restart: true, required: true, implicit: 'pid' }]);
+    expect(m.services.find((x) => x.name === 'top')!.dependsOn).toEqual([]);
+    const cycle = loadErrors('services:\n  a: {image: busybox, pid: "service:b"}\n  b: {image: busybox, ipc: "service:a"}\n').join('\n');
+    expect(cycle).toContain('dependency cycle');
   });
 
   it('a service using none of the keys gets none of the fields (config hashes unchanged)', () => {
