@@ -30,6 +30,11 @@ services:
         limits: {memory: 64m, pids: 100}
         reservations: {memory: 32m}
       restart_policy: {condition: on-failure, max_attempts: 2}
+  peer:
+    image: busybox:latest
+    container_name: ${NAME}-peer
+    command: sleep 3600
+    pid: "service:svc"
 `;
 
 describeEngine('compose single-host keys', () => {
@@ -66,7 +71,14 @@ describeEngine('compose single-host keys', () => {
     expect(c?.Config.Labels['io.dom0.restart']).toBe('on-failure:2');
   });
 
-  it('a second plan keeps the service', async () => {
-    expect(actionMap((await planJson(file)).json.actions)).toEqual({ svc: 'keep' });
+  it('pid service:KEY shares the PID namespace of that container', async () => {
+    const peer = await inspectOrUndefined(`${NAME}-peer`);
+    expect(peer?.State.Running).toBe(true);
+    const svc = await inspectOrUndefined(NAME);
+    expect(peer?.HostConfig.PidMode).toBe(`container:${svc?.Id}`); // the engine records the ID
+  });
+
+  it('a second plan keeps everything', async () => {
+    expect(actionMap((await planJson(file)).json.actions)).toEqual({ svc: 'keep', peer: 'keep' });
   });
 });
