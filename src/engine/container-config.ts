@@ -56,6 +56,7 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
     WorkingDir: spec.workingDir,
     Hostname: spec.hostname,
     Domainname: spec.domainname,
+    MacAddress: spec.macAddress, // deprecated in Engine API 1.44 but still honoured; must equal the endpoint's
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
     AttachStdin: false,
@@ -176,7 +177,10 @@ export interface NetworkConfig {
 }
 
 /** network_mode, the networks attached (sorted by key; the first at create, the rest after) and links (then external_links). */
-export function networkConfig(manifest: Manifest, spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links' | 'externalLinks'>): NetworkConfig {
+export function networkConfig(
+  manifest: Manifest,
+  spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links' | 'externalLinks' | 'macAddress'>,
+): NetworkConfig {
   const cname = (key: string) => containerNameOf(manifest, key);
   let networkMode: string | undefined = spec.networkMode;
   if (networkMode?.startsWith('service:')) networkMode = `container:${cname(networkMode.slice('service:'.length))}`;
@@ -199,6 +203,7 @@ export function networkConfig(manifest: Manifest, spec: Pick<ContainerSpec, 'net
             // On a user-defined network the engine takes links from the endpoint, not HostConfig.
             Links: links.length ? links : undefined,
             IPAMConfig: first.ipv4Address || first.ipv6Address ? { IPv4Address: first.ipv4Address, IPv6Address: first.ipv6Address } : undefined,
+            MacAddress: spec.macAddress, // where Engine API 1.44+ reads it (Config.MacAddress for older engines)
           },
         },
       }

@@ -193,6 +193,7 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
     if (v !== undefined) spec[k] = v;
   };
   if (s.external_links?.length) spec.externalLinks = s.external_links;
+  set('macAddress', s.mac_address);
   set('securityOpt', s.security_opt);
   set('groupAdd', s.group_add);
   set('pid', s.pid);

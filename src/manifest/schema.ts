@@ -36,7 +36,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
   isolation: 'Windows-only setting',
   label_file: 'write the labels under `labels`',
-  mac_address: 'fixed MAC addresses are not implemented (the Engine API sets them per network endpoint)',
   models: 'AI model runners are not part of the boot',
   post_start: 'lifecycle hooks are not implemented; use a job that depends on the service',
   pre_stop: 'lifecycle hooks are not implemented',
@@ -377,8 +376,7 @@ const attachment = strict(
     gw_priority: 'gateway priority is not implemented',
     interface_name: 'interface naming is not implemented',
     link_local_ips: 'link-local addresses are not implemented',
-    mac_address: 'fixed MAC addresses are not implemented (the Engine API sets them per network endpoint)',
-    priority: 'attachment priority is not implemented',
+      priority: 'attachment priority is not implemented',
   },
 );
 
@@ -608,6 +606,9 @@ export const containerShape = {
   stdin_open: boolish.optional(),
   logging: logging.optional(),
   platform: str.optional(),
+  mac_address: str
+    .refine((m) => /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(m), { message: 'invalid mac_address: expected six hex pairs such as 02:42:ac:11:00:02' })
+    .optional(),
   security_opt: strList.optional(),
   group_add: scalarList.optional(),
   pid: namespaceMode('pid').optional(),

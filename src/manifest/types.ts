@@ -140,6 +140,7 @@ export interface ContainerSpec {
   platform?: string;
   // Single-host keys passed to the Engine API. Optional and unset unless the manifest uses them,
   // so adding them changed no existing config hash.
+  macAddress?: string; // on the first network's endpoint (see networkConfig)
   externalLinks?: string[]; // "container:alias", containers outside the manifest
   securityOpt?: string[];
   groupAdd?: string[];

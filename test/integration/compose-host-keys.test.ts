@@ -25,6 +25,7 @@ services:
     memswap_limit: 128m
     dns_opt: ["ndots:2"]
     annotations: {com.example.owner: dom0}
+    mac_address: "02:42:ac:11:00:99"
     deploy:
       resources:
         limits: {memory: 64m, pids: 100}
@@ -69,6 +70,7 @@ describeEngine('compose single-host keys', () => {
       RestartPolicy: { Name: 'no' }, // dom0 applies on-failure:2 itself
     });
     expect(c?.Config.Labels['io.dom0.restart']).toBe('on-failure:2');
+    expect(c?.NetworkSettings.Networks[FLEET]?.MacAddress).toBe('02:42:ac:11:00:99');
   });
 
   it('pid service:KEY shares the PID namespace of that container', async () => {

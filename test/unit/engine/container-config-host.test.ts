@@ -74,6 +74,15 @@ describe('tuningConfig / isolationConfig → HostConfig', () => {
     expect(isolationConfig({ ipc: 'service:db' })).toMatchObject({ IpcMode: 'container:db' });
   });
 
+  it('mac_address goes on the container and on the first network endpoint, with the same value', () => {
+    const r = serviceRequest(manifest({ services: [] }), svc('web', { macAddress: '02:42:ac:11:00:02' }), ctx);
+    expect(r.body.MacAddress).toBe('02:42:ac:11:00:02');
+    expect(r.body.NetworkingConfig).toMatchObject({ EndpointsConfig: { fleet: { MacAddress: '02:42:ac:11:00:02' } } });
+    const plain = serviceRequest(manifest({ services: [] }), svc('web'), ctx);
+    expect(plain.body).not.toHaveProperty('MacAddress');
+    expect((plain.body.NetworkingConfig as { EndpointsConfig: { fleet: object } }).EndpointsConfig.fleet).not.toHaveProperty('MacAddress');
+  });
+
   it('a spec without the keys sends none of the fields', () => {
     const hc = hostConfig({});
     for (const k of [...Object.keys(tuningConfig({})), ...Object.keys(isolationConfig({}))]) expect(hc, k).not.toHaveProperty(k);

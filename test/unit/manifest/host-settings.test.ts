@@ -9,7 +9,7 @@ const service = (body: string): string => `services:\n  web:\n    image: busybox
 const web = (body: string): ContainerSpec => loadOk(service(body)).manifest.services[0]!;
 
 const NEW_FIELDS = [
-  'externalLinks', 'securityOpt', 'groupAdd', 'pid', 'ipc', 'uts', 'usernsMode', 'cgroup', 'cgroupParent', 'runtime', 'cpuShares', 'cpuQuota', 'cpuPeriod',
+  'macAddress', 'externalLinks', 'securityOpt', 'groupAdd', 'pid', 'ipc', 'uts', 'usernsMode', 'cgroup', 'cgroupParent', 'runtime', 'cpuShares', 'cpuQuota', 'cpuPeriod',
   'cpuset', 'cpuRtRuntime', 'cpuRtPeriod', 'memReservationBytes', 'memswapLimitBytes', 'memSwappiness', 'oomKillDisable', 'oomScoreAdj',
   'pidsLimit', 'dnsOpt', 'deviceCgroupRules', 'deviceRequests', 'blkio', 'storageOpt', 'annotations',
 ];
@@ -17,6 +17,7 @@ const NEW_FIELDS = [
 describe('single-host service keys → normalized spec', () => {
   it.each<[string, string, Partial<ContainerSpec>]>([
     ['external_links, alias defaults to the name', 'external_links: [redis_1, "proj_db_1:mysql"]', { externalLinks: ['redis_1:redis_1', 'proj_db_1:mysql'] }],
+    ['mac_address', 'mac_address: "02:42:ac:11:00:02"', { macAddress: '02:42:ac:11:00:02' }],
     ['security_opt', 'security_opt: ["no-new-privileges:true", "seccomp=unconfined"]', { securityOpt: ['no-new-privileges:true', 'seccomp=unconfined'] }],
     ['group_add, numbers as strings', 'group_add: [audio, 44]', { groupAdd: ['audio', '44'] }],
     ['pid host', 'pid: host', { pid: 'host' }],
@@ -68,6 +69,7 @@ describe('single-host service keys → normalized spec', () => {
 
   it.each<[string, string, string]>([
     ['pid service:X naming nothing declared', 'pid: "service:db"', '`web` shares the PID namespace of `db`, which is not declared'],
+    ['mac_address not six hex pairs', 'mac_address: "02:42:ac"', 'invalid mac_address: expected six hex pairs'],
     ['ipc service: without a name', 'ipc: "service:"', 'ipc "service:" names no container'],
     ['userns_mode service:X', 'userns_mode: "service:db"', 'userns_mode `service:db` is not supported by dom0'],
     ['uts other than host', 'uts: private', 'invalid uts "private": expected host'],
