@@ -130,6 +130,7 @@ function checkContainer(e: Entry, s: Partial<ParsedContainer>, model: Model, { d
       missing(networkModeTarget(s.network_mode, new Map(), new Map())!, 'shares the network of', at('network_mode'), false);
     }
     if (s.networks !== undefined) report(at('networks'), '`networks` cannot be combined with `network_mode`', true);
+    if (s.mac_address !== undefined) report(at('mac_address'), '`mac_address` cannot be combined with `network_mode`: the entry joins no network of its own', true);
   }
   for (const key of ['pid', 'ipc'] as const) {
     const mode = s[key];

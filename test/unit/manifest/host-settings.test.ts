@@ -69,6 +69,7 @@ describe('single-host service keys → normalized spec', () => {
 
   it.each<[string, string, string]>([
     ['pid service:X naming nothing declared', 'pid: "service:db"', '`web` shares the PID namespace of `db`, which is not declared'],
+    ['mac_address with network_mode', 'network_mode: host\nmac_address: "02:42:ac:11:00:02"', '`mac_address` cannot be combined with `network_mode`'],
     ['mac_address not six hex pairs', 'mac_address: "02:42:ac"', 'invalid mac_address: expected six hex pairs'],
     ['ipc service: without a name', 'ipc: "service:"', 'ipc "service:" names no container'],
     ['userns_mode service:X', 'userns_mode: "service:db"', 'userns_mode `service:db` is not supported by dom0'],
