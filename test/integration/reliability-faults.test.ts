@@ -433,6 +433,7 @@ services:
         .map((l) => Date.parse((JSON.parse(l) as { time: string }).time))[0];
       expect(firstTimeout, 'the timeout of rfw-sick-dep is logged').toBeGreaterThan(t0);
       expect(Date.parse(free.startedAt!), 'rfw-free started before the first timeout ended a wait').toBeLessThan(firstTimeout!);
+      const freeStartedAfterMs = Date.parse(free.startedAt!) - t0;
       // the skipped dependents were never created; the apply ended soon after the timeout
       for (const n of ['rfw-sick-dep', 'rfw-unhealthy-dep', 'rfw-forever-dep', 'rfw-crash-dep']) expect(fleet[n]).toBeUndefined();
       expect(tookMs).toBeLessThan(TIMEOUT_S * 1000 + 20_000);
