@@ -6,7 +6,7 @@
 // stays the judge. As in the loader, every mapping is closed except for `x-*` keys, and a key
 // whose value is null counts as not set.
 import { z } from 'zod';
-import { containerSchema, networkSchema, registrySchema, topSchema, volumeContainerSchema, volumeSchema } from './schema.js';
+import { containerSchema, fileObjectSchema, networkSchema, registrySchema, topSchema, volumeContainerSchema, volumeSchema } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -43,6 +43,8 @@ const SECTIONS: Readonly<Record<string, [description: string, def: string, nullE
   volume_containers: ['Containers created (never started) to hold data directories, shared through volumes_from (dom0)', 'volume_container', false],
   volumes: ['Named volumes, as in Compose', 'volume', true],
   networks: ['Networks, as in Compose; "default" is the fleet network', 'network', true],
+  secrets: ['Secrets, as in Compose on one host: files bind-mounted read-only at /run/secrets/<name>', 'file_object', false],
+  configs: ['Configs, as in Compose on one host: files bind-mounted read-only at their target (default /<name>)', 'file_object', false],
   jobs: ['Containers that run to completion on every boot, in dependency order (dom0); the keys of a service', 'container', false],
   services: ['Long-running containers, as in Compose', 'container', false],
 };
@@ -65,6 +67,7 @@ export function manifestJsonSchema(): Json {
       volume: toJson(volumeSchema),
       network: toJson(networkSchema),
       registry: toJson(registrySchema),
+      file_object: toJson(fileObjectSchema),
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   kindOf,
   networkSchema,
   registrySchema,
+  fileObjectSchema,
   SECTIONS,
   topSchema,
   validFields,
@@ -235,6 +236,8 @@ function buildModel(
     volumes: new Map(),
     networks: new Map(),
     registries: new Map(),
+    secrets: new Map(),
+    configs: new Map(),
   };
 
   // Each definition is validated on its own so one broken entry does not hide the others' errors.
@@ -249,6 +252,8 @@ function buildModel(
   each('volumes', volumeSchema, (k, v) => model.volumes.set(k, v));
   each('networks', networkSchema, (k, v) => model.networks.set(k, v));
   each('registries', registrySchema, (k, v) => model.registries.set(k, v));
+  each('secrets', fileObjectSchema, (k, v) => model.secrets.set(k, v));
+  each('configs', fileObjectSchema, (k, v) => model.configs.set(k, v));
   for (const section of SECTIONS) {
     const [schema, shape] = section === 'volume_containers' ? [volumeContainerSchema, volumeContainerShape] : [containerSchema, containerShape];
     each(section, schema as z.ZodType<unknown>, (key, spec, raw) => {

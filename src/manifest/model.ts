@@ -4,6 +4,7 @@ import type { Path } from './diagnostics.js';
 import type { Position } from './parse.js';
 import type {
   ParsedContainer,
+  ParsedFileObject,
   ParsedNetwork,
   ParsedRegistry,
   ParsedVolume,
@@ -39,6 +40,8 @@ export interface Model {
   volumes: Map<string, ParsedVolume | undefined>;
   networks: Map<string, ParsedNetwork | undefined>;
   registries: Map<string, ParsedRegistry | undefined>;
+  secrets: Map<string, ParsedFileObject | undefined>;
+  configs: Map<string, ParsedFileObject | undefined>;
 }
 
 export type Reporter = (path: Path, message: string, atKey?: boolean) => void;

@@ -8,6 +8,7 @@ import type { Path } from './diagnostics.js';
 import { setOwn } from './own.js';
 import type { Lookup } from './interpolate.js';
 import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
+import { fileDefinitions, fileMounts, type FileMountContext } from './file-mounts.js';
 import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
 import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
 import type {
@@ -55,6 +56,15 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
   for (const e of model.entries) byContainerName.set(containerNameOf(e), e.key);
   const kinds = new Map(model.entries.map((e) => [e.key, e.kind]));
   const budget = { ports: MAX_PORT_BINDINGS };
+  const fileCtx: FileMountContext = {
+    report: ctx.report,
+    warn: ctx.warn,
+    bindSource: (file, at) => {
+      const m = resolveMount({ type: 'bind', source: file, target: '/', readOnly: true }, model.dir, ctx, at);
+      return { local: resolvePath(file, model.dir, ctx.home), source: m.type === 'bind' ? m.source : file };
+    },
+  };
+  const files = { secrets: fileDefinitions('secrets', model, fileCtx), configs: fileDefinitions('configs', model, fileCtx), ctx: fileCtx };
 
   const volumeContainers: VolumeContainerSpec[] = [];
   const jobs: ContainerSpec[] = [];
@@ -63,7 +73,7 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
     if (e.section === 'volume_containers') {
       if (e.spec) volumeContainers.push(volumeContainer(e, e.spec, model));
     } else if (e.spec) {
-      const spec = container(e, e.spec, model, ctx, { kinds, byContainerName, budget });
+      const spec = container(e, e.spec, model, ctx, { kinds, byContainerName, budget, files });
       (e.kind === 'job' ? jobs : services).push(spec);
     }
   }
@@ -100,6 +110,7 @@ interface Lookups {
   kinds: Map<string, Entry['kind']>;
   byContainerName: Map<string, string>;
   budget: { ports: number };
+  files: { secrets: Map<string, string>; configs: Map<string, string>; ctx: FileMountContext };
 }
 
 function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeContext, l: Lookups): ContainerSpec {
@@ -120,7 +131,11 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     expose: spend(s.expose ?? [], l.budget, () => ctx.report([...at, 'expose'], tooManyPorts, true))
       ? [...new Set((s.expose ?? []).flatMap(expandExpose))]
       : [],
-    volumes: (s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source'])),
+    volumes: [
+      ...(s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source'])),
+      ...fileMounts('secrets', s.secrets ?? [], l.files.secrets, model, l.files.ctx, at),
+      ...fileMounts('configs', s.configs ?? [], l.files.configs, model, l.files.ctx, at),
+    ],
     volumesFrom,
     links,
     dependsOn: dependencies(s, volumesFrom, links, l),

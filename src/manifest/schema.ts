@@ -18,8 +18,6 @@ import { FLEET_NAME } from './fleet-name.js';
 // Compose keys dom0 rejects, with the reason shown to the user.
 
 export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  secrets: 'Swarm-style secrets are not implemented; bind-mount the file through `volumes` instead',
-  configs: 'Swarm-style configs are not implemented; bind-mount the file through `volumes` instead',
   include: 'a dom0 manifest is a single file; use YAML anchors (`&`, `*`, `<<`) to share settings',
   models: 'AI model runners are not part of the boot',
 };
@@ -27,7 +25,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
 export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   attach: 'dom0 does not attach to container output; read it with `docker logs`',
   build: 'dom0 runs prebuilt images; build and push the image, then reference it with `image`',
-  configs: 'Swarm-style configs are not implemented; bind-mount the file through `volumes` instead',
   cpu_count: 'Windows-only CPU setting; use `cpus`',
   cpu_percent: 'Windows-only CPU setting; use `cpus`',
   credential_spec: 'Windows-only setting',
@@ -42,7 +39,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   profiles: 'every entry of the manifest is part of the boot; comment an entry out to disable it',
   provider: 'external service providers are not implemented',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
-  secrets: 'Swarm-style secrets are not implemented; bind-mount the file through `volumes` instead',
   use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
   volume_driver: 'dom0 backs anonymous volumes with volumes it names itself; declare the volume under top-level `volumes` with a `driver`',
 };
@@ -352,6 +348,21 @@ const serviceVolumes = z.array(
   }),
 );
 
+/** Service `secrets` / `configs`: a name, or `{source, target, uid, gid, mode}`. */
+const fileRef = z.array(
+  byKind<{ source: string; target?: string; uid?: string; gid?: string; mode?: string }>('a name or a mapping with `source`', {
+    string: z.string().min(1).transform((source) => ({ source })),
+    object: strict({
+      source: str.min(1),
+      target: str.min(1).optional(),
+      uid: scalarStr.optional(),
+      gid: scalarStr.optional(),
+      mode: scalarStr.optional(),
+    }),
+  }),
+);
+export type ParsedFileRef = z.output<typeof fileRef>[number];
+
 const volumesFrom = z.array(str.transform(parsed(parseVolumesFrom))).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
 
 function parseLink(s: string): ParseResult<{ name: string; alias: string }> {
@@ -571,6 +582,8 @@ export const containerShape = {
   expose: expose.optional(),
   volumes: serviceVolumes.optional(),
   volumes_from: volumesFrom.optional(),
+  secrets: fileRef.optional(),
+  configs: fileRef.optional(),
   links: links.optional(),
   external_links: externalLinks.optional(),
   depends_on: dependsOn.optional(),
@@ -730,6 +743,24 @@ export const registrySchema = strict({
 });
 export type ParsedRegistry = z.output<typeof registrySchema>;
 
+/** Top-level `secrets` / `configs` entry: on one host, a file bind-mounted read-only. */
+export const fileObjectSchema = strict(
+  {
+    file: str.min(1).optional(),
+    environment: str.min(1).optional(),
+    external: boolish.optional(),
+    name: str.min(1).optional(),
+  },
+  {
+    content: 'inline `content` is not implemented; write it to a file and use `file`',
+    driver: 'secret drivers are a Swarm feature; on one host use `file`',
+    driver_opts: 'secret drivers are a Swarm feature; on one host use `file`',
+    template_driver: 'templated secrets and configs are a Swarm feature; on one host use `file`',
+    labels: 'secret and config labels are a Swarm feature',
+  },
+);
+export type ParsedFileObject = z.output<typeof fileObjectSchema>;
+
 const VERSION_EXPECTED = '1 (the dom0 manifest format version) or a Compose file version such as "3.8", which is ignored';
 
 /** A Compose file version (`"2.4"`, `"3.8"`, `3`): Compose v2 ignores it with a warning, and so does dom0. */
@@ -765,6 +796,8 @@ export const topSchema = strict(
     volume_containers: section.optional(),
     volumes: section.optional(),
     networks: section.optional(),
+    secrets: section.optional(),
+    configs: section.optional(),
     jobs: section.optional(),
     services: section.optional(),
   },
