@@ -76,6 +76,7 @@ export function fileMounts(
   model: Model,
   ctx: FileMountContext,
   at: Path,
+  taken: Set<string>, // the entry's mount targets so far; the engine refuses a duplicate
 ): Mount[] {
   const out: Mount[] = [];
   refs.forEach((ref, i) => {
@@ -91,7 +92,13 @@ export function fileMounts(
     }
     const source = declared.get(ref.source);
     if (source === undefined) return; // the definition's error is already reported
-    out.push({ type: 'bind', source, target: fileTarget(kind, ref), readOnly: true });
+    const target = fileTarget(kind, ref);
+    if (taken.has(target)) {
+      ctx.report(here, `${SINGULAR[kind]} \`${ref.source}\` would be mounted at ${target}, where something else is already mounted; set another \`target\``);
+      return;
+    }
+    taken.add(target);
+    out.push({ type: 'bind', source, target, readOnly: true });
   });
   return out;
 }

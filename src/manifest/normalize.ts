@@ -120,6 +120,8 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     readOnly: v.readOnly,
   }));
   const links = (s.links ?? []).map(({ name, alias }) => ({ name, alias }));
+  const mounts = (s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source']));
+  const taken = new Set<string>(mounts.map((m) => m.target));
 
   const spec: ContainerSpec = {
     kind: e.kind === 'job' ? 'job' : 'service',
@@ -132,9 +134,9 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
       ? [...new Set((s.expose ?? []).flatMap(expandExpose))]
       : [],
     volumes: [
-      ...(s.volumes ?? []).map((m, i) => resolveMount(m, model.dir, ctx, [...at, 'volumes', i, 'source'])),
-      ...fileMounts('secrets', s.secrets ?? [], l.files.secrets, model, l.files.ctx, at),
-      ...fileMounts('configs', s.configs ?? [], l.files.configs, model, l.files.ctx, at),
+      ...mounts,
+      ...fileMounts('secrets', s.secrets ?? [], l.files.secrets, model, l.files.ctx, at, taken),
+      ...fileMounts('configs', s.configs ?? [], l.files.configs, model, l.files.ctx, at, taken),
     ],
     volumesFrom,
     links,

@@ -85,6 +85,8 @@ describe('errors', () => {
     ['undeclared', `${TOP}services:\n  web: {image: busybox, secrets: [tokn]}\n`, '6:35: secret `tokn` is not declared under top-level `secrets` (did you mean `token`?)'],
     ['driver', `secrets:\n  token: {file: ./token.txt, driver: vault}\nservices:\n  web: {image: busybox}\n`, 'secret drivers are a Swarm feature'],
     ['template_driver', `configs:\n  app: {file: ./app.conf, template_driver: golang}\nservices:\n  web: {image: busybox}\n`, 'templated secrets and configs are a Swarm feature'],
+    ['target taken by a volume', `${TOP}services:\n  web: {image: busybox, volumes: ["./x:/app"], configs: [app]}\n`, 'config `app` would be mounted at /app, where something else is already mounted'],
+    ['two secrets at one target', `${TOP}services:\n  web: {image: busybox, secrets: [token, {source: token, target: /run/secrets/token}]}\n`, 'secret `token` would be mounted at /run/secrets/token'],
     ['bad long key', `${TOP}services:\n  web: {image: busybox, secrets: [{source: token, path: /x}]}\n`, 'unknown key'],
   ])('%s', (_name, yaml, want) => {
     const r = load(yaml);
