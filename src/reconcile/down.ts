@@ -10,6 +10,7 @@ import { silentLogger, type Log } from '../log.js';
 import type { Manifest } from '../manifest/types.js';
 import { LABEL } from './labels.js';
 import { observe, type ObservedContainer } from './observe.js';
+import { resourceOfThisManifest } from './ownership.js';
 import { plan } from './plan.js';
 import { backingVolumeOwned } from './volume-backing.js';
 
@@ -93,7 +94,7 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
       if (v.external) continue;
       // Only volumes dom0 created for this fleet from this manifest: a same-named volume made by hand is not ours.
       const info = await engine.inspectVolume(v.name);
-      if (info && info.labels[LABEL.fleet] === fleet && (info.labels[LABEL.origin] ?? manifest.origin) === manifest.origin) {
+      if (info && resourceOfThisManifest(info.labels, manifest)) {
         await engine.removeVolume(v.name);
         removedVolumes.push(v.name);
       } else if (info) warnings.push(`volume ${v.name} kept: not created by dom0 for this manifest`);
@@ -107,7 +108,7 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
     }
   }
   for (const n of await engine.listNetworks()) {
-    if (n.labels[LABEL.fleet] !== fleet || (n.labels[LABEL.origin] ?? manifest.origin) !== manifest.origin) continue;
+    if (!resourceOfThisManifest(n.labels, manifest)) continue;
     // Under load the engine can count an endpoint that is already gone for a moment: retry, then say so.
     for (let attempt = 1; ; attempt++) {
       try {

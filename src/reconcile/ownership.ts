@@ -85,9 +85,12 @@ export function isThisManifests(c: { name: string; owner?: Ownership }, fleet: F
   return !!o && o.fleet === fleet.name && o.origin === fleet.origin && o.containerName !== undefined && nameIsRecorded(c, o);
 }
 
-/** Carries this fleet's name but is not provably this manifest's: never removed, reported. */
-export function isSameNameOtherManifest(c: { name: string; owner?: Ownership }, fleet: FleetIdentity): boolean {
-  return !!c.owner && c.owner.fleet === fleet.name && !isThisManifests(c, fleet);
+/**
+ * A named volume or network dom0 made for this fleet from this manifest (one made before origins
+ * were recorded counts as this manifest's: volumes and networks carry no entry to claim them by).
+ */
+export function resourceOfThisManifest(labels: Record<string, string>, fleet: FleetIdentity): boolean {
+  return labels[LABEL.fleet] === fleet.name && (labels[LABEL.origin] ?? fleet.origin) === fleet.origin;
 }
 
 export type EntryClaim =

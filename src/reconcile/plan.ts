@@ -306,7 +306,8 @@ function containerLabels(manifest: Manifest, e: EntrySpec, a: Draft): Record<str
 function planVolumes(a: Draft, e: EntrySpec, manifest: Manifest, observed: Observed, current: ObservedContainer | undefined, opts: PlanOptions): void {
   if (!createsContainer(a)) return;
   const old = a.replace && current ? current : undefined;
-  const shared = sharedVolumes(manifest, e, observed);
+  // Only a replaced container has volumes to tell apart (its own data vs. shared ones).
+  const shared = old ? sharedVolumes(manifest, e, observed) : new Set<string>();
   if (e.kind === 'volume') {
     if (old) a.keepVolumes = old.mounts.filter((m) => m.type === 'volume' && m.name && !shared.has(m.name)).map((m) => ({ name: m.name!, destination: m.destination }));
     return;
