@@ -60,7 +60,8 @@ export class Supervisor {
     if (this.paused || e.type !== 'container' || this.hooks.protect.has(e.id)) return;
     // Event attributes carry the container's labels and name: only what dom0 really owns is
     // supervised (its image's labels are checked before a restart).
-    const owner = this.supervised({ name: e.attributes.name ?? '', owner: ownershipOf({ name: e.attributes.name ?? '', labels: e.attributes }, undefined) });
+    const container = { name: e.attributes.name ?? '', labels: e.attributes };
+    const owner = this.supervised({ ...container, owner: ownershipOf(container, undefined) });
     if (!owner) return;
     const { name, kind } = owner;
     if (kind !== 'service') {
