@@ -10,9 +10,15 @@
 # (scripts/node-base-image.sh) and passes --build-arg NODE_IMAGE=dom0-test/node:local.
 # The only network the build uses is the npm registry (`npm ci`). See docs/install.md.
 ARG NODE_IMAGE=node:22-alpine
+# Provenance for `dom0 version` and the OCI labels; scripts/build-image.sh sets them from
+# package.json and git (revision, commit time, remote URL).
+ARG DOM0_REVISION=""
+ARG DOM0_CREATED=""
+ARG DOM0_SOURCE=""
 
 # ------------------------------------------------------------------ build: tsc, then one bundle
 FROM ${NODE_IMAGE} AS build
+ARG DOM0_REVISION
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the only install scripts are the optional native addons of ssh2 / cpu-features
@@ -26,10 +32,14 @@ COPY src ./src
 # The bundle is then run from a directory without node_modules, to prove it is self-contained.
 RUN npm run build \
  && mkdir -p /out \
+ && version="$(node -p 'require("./package.json").version')" \
+ && dockerode="$(node -p 'require("./node_modules/dockerode/package.json").version')" \
  && npx --no-install esbuild dist/cli/main.js \
       --bundle --platform=node --format=esm --target=node20 \
       --external:cpu-features --external:'*.node' \
       --legal-comments=none --log-level=warning \
+      --define:__DOM0_VERSION__="\"$version\"" --define:__DOM0_DOCKERODE_VERSION__="\"$dockerode\"" \
+      --define:__DOM0_REVISION__="\"$DOM0_REVISION\"" \
       --banner:js="import { createRequire as __dom0_createRequire } from 'node:module'; import { fileURLToPath as __dom0_fileURLToPath } from 'node:url'; import { dirname as __dom0_dirname } from 'node:path'; const require = __dom0_createRequire(import.meta.url); const __filename = __dom0_fileURLToPath(import.meta.url); const __dirname = __dom0_dirname(__filename);" \
       --outfile=/out/dom0.mjs \
  && cp -R node_modules/dockerode/lib/proto /out/proto \
@@ -38,8 +48,17 @@ RUN npm run build \
 
 # ------------------------------------------------------------------ final: node + one file
 FROM ${NODE_IMAGE}
+ARG DOM0_VERSION=""
+ARG DOM0_REVISION
+ARG DOM0_CREATED
+ARG DOM0_SOURCE
 LABEL org.opencontainers.image.title="dom0" \
-      org.opencontainers.image.description="Boot orchestrator for a Docker host: /etc/dom0/dom0.yaml -> plan -> apply"
+      org.opencontainers.image.description="Boot orchestrator for a Docker host: /etc/dom0/dom0.yaml -> plan -> apply" \
+      org.opencontainers.image.version="${DOM0_VERSION}" \
+      org.opencontainers.image.revision="${DOM0_REVISION}" \
+      org.opencontainers.image.created="${DOM0_CREATED}" \
+      org.opencontainers.image.source="${DOM0_SOURCE}" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     DOM0_MANIFEST=/etc/dom0/dom0.yaml \
     DOM0_STATE_DIR=/var/lib/dom0

@@ -4,12 +4,8 @@ import { engine, type GlobalOptions, loadWithNotes, logger, manifestPath } from 
 import { NotConvergedError, UsageError } from './errors.js';
 import { out, table } from './format.js';
 import { type LoadInfo, planJson, printNotes } from './plan.js';
+import { durationFlag, parseConcurrency } from './flags.js';
 
-export function parseConcurrency(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a whole number ≥ 1, not "${v}"`);
-  return n;
-}
 
 export function applyJson(r: ApplyResult, info?: LoadInfo): object {
   return {
@@ -45,7 +41,7 @@ export function applyCommand(program: Command): void {
     .option('--accept-data-loss', "recreate even when a path's data would no longer be mounted (its own volume → a bind, named volume or tmpfs)")
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
-    .option('--timeout <seconds>', 'default wait timeout for a dependency, in seconds', (v) => Number(v) * 1000)
+    .option('--timeout <duration>', 'default wait timeout for a dependency (e.g. 90s, 5m; default: the entry\'s own, else 5m)', durationFlag('--timeout'))
     .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { manifest, notes } = await loadWithNotes(manifestPath(g));

@@ -15,6 +15,10 @@ import { planCommand } from './plan.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
+import { environmentHelp } from './environment.js';
+import { versionCommand } from './version.js';
+import { buildInfo } from '../version.js';
+import { logFormatError, logLevelError } from '../log.js';
 
 export function buildProgram(): Command {
   const program = new Command('dom0')
@@ -22,7 +26,13 @@ export function buildProgram(): Command {
     .option('-f, --file <file>', 'manifest (default: $DOM0_MANIFEST, ./dom0.yaml, /etc/dom0/dom0.yaml)')
     .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
     .option('--fleet <name>', "fleet name (default: $DOM0_FLEET, the manifest's name:, else its directory's name)")
-    .hook('preAction', (_program, action) => setGlobalOptions(action.optsWithGlobals<GlobalOptions>()))
+    .version(buildInfo().version, '-V, --version', 'print the version (`dom0 version` for the engine and libraries)')
+    .addHelpText('after', environmentHelp())
+    .hook('preAction', (_program, action) => {
+      const g = action.optsWithGlobals<GlobalOptions>();
+      checkLogSettings(g.logLevel);
+      setGlobalOptions(g);
+    })
     .exitOverride()
     .showHelpAfterError();
   validateCommand(program);
@@ -34,7 +44,15 @@ export function buildProgram(): Command {
   graphCommand(program);
   upCommand(program);
   healthCommand(program);
+  versionCommand(program);
   return program;
+}
+
+/** A typo in --log-level or the log env vars is a usage error, before any logger exists. */
+function checkLogSettings(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  const why =
+    logLevelError('--log-level', flag) ?? logLevelError('DOM0_LOG_LEVEL', env.DOM0_LOG_LEVEL) ?? logFormatError('DOM0_LOG_FORMAT', env.DOM0_LOG_FORMAT);
+  if (why) throw new UsageError(why);
 }
 
 export function exitCodeFor(e: unknown): number {

@@ -1,31 +1,18 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
 import { UpLoop } from '../up/loop.js';
 import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
-import { parseConcurrency } from './apply.js';
-import { UsageError } from './errors.js';
-import { MAX_TIMER_MS } from '../manifest/durations.js';
-
-/** A `--flag <seconds>` parser; the result goes into a timer, so it must fit in one (about 24 days). */
-export function seconds(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number of seconds > 0, not "${v}"`);
-    const ms = Math.round(n * 1000);
-    if (ms > MAX_TIMER_MS) throw new UsageError(`${flag} is at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days), not "${v}"`);
-    return Math.max(1, ms);
-  };
-}
+import { durationFlag, parseConcurrency } from './flags.js';
 
 export function upCommand(program: Command): void {
   program
     .command('up')
     .description('apply, then stay running: re-apply on edits and SIGHUP, supervise restarts, repair drift')
     .option('--state-dir <dir>', 'where the last-good manifest and the heartbeat live (default $DOM0_STATE_DIR or /var/lib/dom0)')
-    .option('--reconcile-interval <seconds>', 'periodic repair interval', seconds('--reconcile-interval'), 300_000)
+    .addOption(new Option('--reconcile-interval <duration>', 'periodic repair interval').argParser(durationFlag('--reconcile-interval')).default(300_000, '5m'))
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
-    .option('--timeout <seconds>', 'default wait timeout for a dependency', seconds('--timeout'))
+    .option('--timeout <duration>', 'default wait timeout for a dependency (e.g. 90s, 5m; default: the entry\'s own, else 5m)', durationFlag('--timeout'))
     .action(async (o: { stateDir?: string; reconcileInterval: number; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const loop = new UpLoop({

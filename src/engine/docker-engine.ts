@@ -12,6 +12,7 @@ import type {
   CreateNetworkRequest,
   CreateVolumeRequest,
   Engine,
+  EngineVersion,
   EventStream,
   HealthState,
   ImageInfo,
@@ -67,6 +68,11 @@ export class DockerEngine implements Engine {
 
   async ping(): Promise<void> {
     await this.call('ping', () => this.docker.ping());
+  }
+
+  async version(): Promise<EngineVersion> {
+    const v = await this.call('version', () => this.docker.version());
+    return { version: v.Version, apiVersion: v.ApiVersion };
   }
 
   async listContainers(): Promise<ContainerSummary[]> {

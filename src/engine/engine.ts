@@ -131,8 +131,14 @@ export interface EventStream {
   close(): void;
 }
 
+export interface EngineVersion {
+  version: string; // the engine's release, e.g. "26.1.5"
+  apiVersion: string; // the Engine API version it speaks, e.g. "1.45"
+}
+
 export interface Engine {
   ping(): Promise<void>;
+  version(): Promise<EngineVersion>;
   listContainers(): Promise<ContainerSummary[]>;
   inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
   createContainer(req: CreateContainerRequest): Promise<string>;

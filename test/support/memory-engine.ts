@@ -122,6 +122,11 @@ export class MemoryEngine implements Engine {
     this.enter('ping');
   }
 
+  async version() {
+    this.enter('version');
+    return { version: 'memory', apiVersion: '1.45' };
+  }
+
   async listContainers() {
     this.enter('listContainers');
     return [...this.containers.values()].map((c) => ({

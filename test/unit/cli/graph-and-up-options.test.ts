@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderGraph } from '../../../src/cli/graph.js';
-import { seconds } from '../../../src/cli/up.js';
+import { durationFlag } from '../../../src/cli/flags.js';
 import { UsageError } from '../../../src/cli/errors.js';
 import { manifest, svc } from '../reconcile/build.js';
 
@@ -33,7 +33,7 @@ describe('dom0 graph escapes what it prints', () => {
 });
 
 describe('dom0 up --reconcile-interval / --timeout', () => {
-  const parse = seconds('--reconcile-interval');
+  const parse = durationFlag('--reconcile-interval');
   it.each([
     ['300', 300_000],
     ['0.5', 500],

@@ -1,0 +1,27 @@
+// Every environment variable dom0 reads, for `dom0 --help` and the docs. A test scans src/ for
+// the names it reads and fails when one is missing here.
+
+export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]> = [
+  ['DOCKER_HOST', 'the engine: unix:///path, tcp://host:port (default unix:///var/run/docker.sock)'],
+  ['DOCKER_CONFIG', 'directory of the docker CLI config.json with registry logins (default ~/.docker)'],
+  ['HOME', 'where ~/.docker is'],
+  ['DOM0_MANIFEST', 'the manifest when -f is not given (default ./dom0.yaml, else /etc/dom0/dom0.yaml)'],
+  ['DOM0_FLEET', "the fleet name when --fleet is not given (default: the manifest's name:, else its directory's name)"],
+  ['DOM0_STATE_DIR', '`up` and `health`: last-good manifest, heartbeat, pull times (default /var/lib/dom0)'],
+  ['DOM0_LOG_LEVEL', 'log level when --log-level is not given: trace, debug, info, warn, error, fatal, silent (default info)'],
+  ['DOM0_LOG_FORMAT', 'json (NDJSON) or pretty (one readable line per event); default: pretty on a terminal, else json'],
+  ['DOM0_PULL_CONCURRENCY', 'distinct images pulled at once (default 4)'],
+  ['DOM0_PULL_ATTEMPTS', 'attempts per image for transient pull failures (default 4)'],
+  ['DOM0_PULL_BACKOFF', 'delay before the first pull retry, doubling (default 1s)'],
+  ['DOM0_PULL_BACKOFF_MAX', 'cap of one pull retry delay (default 30s)'],
+  ['DOM0_PULL_STALL_TIMEOUT', 'abort and retry a pull without progress for this long (default 60s; 0 = never)'],
+  ['DOM0_PULL_PROGRESS_INTERVAL', 'at most one pull progress line per image this often (default 5s)'],
+  ['DOM0_PULL_BACKGROUND_BACKOFF', '`up`: first delay of background re-pulls after a failed pull (default 5s)'],
+  ['DOM0_PULL_BACKGROUND_BACKOFF_MAX', '`up`: cap of that delay (default 5m)'],
+  ['DOM0_ENGINE_STATS', '1: print the Engine API calls made, as one NDJSON line on stderr (for the benchmark)'],
+];
+
+export function environmentHelp(): string {
+  const width = Math.max(...ENVIRONMENT.map(([n]) => n.length));
+  return `\nEnvironment:\n${ENVIRONMENT.map(([n, m]) => `  ${n.padEnd(width)}  ${m}`).join('\n')}\n`;
+}
