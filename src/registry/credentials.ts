@@ -1,11 +1,14 @@
 // Registry credentials: the manifest's `registries:` map, then Docker's own client config
-// ($DOCKER_CONFIG/config.json or ~/.docker/config.json, as written by `docker login`). The
-// manifest's entry wins for the same host. Credential helpers (credsStore, credHelpers) are not
-// run: dom0 boots hosts before any desktop keychain exists.
+// ($DOCKER_CONFIG/config.json or ~/.docker/config.json, as written by `docker login`): a
+// credential helper it names (`credHelpers` for the host, else `credsStore`), asked as the docker
+// CLI asks it (`docker-credential-<name> get`, the server on stdin), then its `auths`. The
+// manifest's entry wins for the same host. A helper that fails or is missing is not fatal: the
+// next source is used, and an auth failure says what the helper answered.
 //
 // Every secret value seen here is registered with redact.ts, so scrub() — which every log line
 // and CLI error goes through — removes it from any text.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +17,7 @@ import type { Manifest } from '../manifest/types.js';
 import { registerSecret } from '../redact.js';
 import { DOCKER_HUB, DOCKER_HUB_SERVER, normalizeRegistryHost, parseImageRef } from './reference.js';
 
-export type CredentialSource = 'manifest' | 'docker-config';
+export type CredentialSource = 'manifest' | 'docker-config' | 'credential-helper';
 
 export interface Credential {
   /** Normalized registry host ("docker.io" for Hub). */
@@ -31,8 +34,10 @@ export interface DockerConfig {
   path: string;
   /** Credentials by normalized host. */
   auths: Map<string, Credential>;
-  /** Hosts whose credentials live in a credential helper dom0 does not run ("*" = credsStore: all). */
-  helperHosts: Set<string>;
+  /** `credHelpers`: the helper of a host (normalized), e.g. "ecr-login". */
+  helpers: Map<string, string>;
+  /** `credsStore`: the helper of every other host, e.g. "pass". */
+  store?: string;
   /** Problems reading the file (bad JSON, undecodable `auth`); never contain a secret. */
   warnings: string[];
 }
@@ -70,7 +75,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 /** Parses the text of a Docker client config.json. Never throws; problems become warnings. */
 export function parseDockerConfig(text: string, path: string): DockerConfig {
-  const out: DockerConfig = { path, auths: new Map(), helperHosts: new Set(), warnings: [] };
+  const out: DockerConfig = { path, auths: new Map(), helpers: new Map(), warnings: [] };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -83,9 +88,13 @@ export function parseDockerConfig(text: string, path: string): DockerConfig {
     return out;
   }
   const cfg = raw as { auths?: unknown; credsStore?: unknown; credHelpers?: unknown };
-  if (str(cfg.credsStore)) out.helperHosts.add('*');
+  const store = str(cfg.credsStore);
+  if (store) out.store = store;
   if (cfg.credHelpers && typeof cfg.credHelpers === 'object') {
-    for (const k of Object.keys(cfg.credHelpers)) out.helperHosts.add(normalizeRegistryHost(k));
+    for (const [k, v] of Object.entries(cfg.credHelpers as Record<string, unknown>)) {
+      const name = str(v);
+      if (name) out.helpers.set(normalizeRegistryHost(k), name);
+    }
   }
   if (!cfg.auths || typeof cfg.auths !== 'object') return out;
   for (const [key, value] of Object.entries(cfg.auths as Record<string, unknown>)) {
@@ -130,6 +139,48 @@ function registerCredential(c: Credential): void {
   }
 }
 
+/** What a credential helper answered for a server: a credential, none stored, or why it failed. */
+export type HelperAnswer = { username?: string; password?: string; identityToken?: string } | undefined | { error: string };
+
+/** Asks `docker-credential-<helper> get` for `server`, as the docker CLI does. */
+export type HelperRunner = (helper: string, server: string) => HelperAnswer;
+
+/** Helpers answer quickly or not at all (a locked keychain prompts); a boot must not hang on one. */
+const HELPER_TIMEOUT_MS = 10_000;
+
+export function runCredentialHelper(helper: string, server: string): HelperAnswer {
+  const program = `docker-credential-${helper}`;
+  let stdout: string;
+  try {
+    stdout = execFileSync(program, ['get'], { input: server, timeout: HELPER_TIMEOUT_MS, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stdout?: string; stderr?: string; signal?: string; status?: number | null };
+    if (err.code === 'ENOENT') return { error: `${program} is not on PATH` };
+    const said = `${err.stdout ?? ''} ${err.stderr ?? ''}`.trim();
+    // The helpers' own words for "nothing stored for this server".
+    if (/credentials not found/i.test(said)) return undefined;
+    if (err.signal) return { error: `${program} did not answer within ${HELPER_TIMEOUT_MS / 1000}s` };
+    return { error: `${program} failed (exit ${String(err.status ?? err.code)})` };
+  }
+  return parseHelperAnswer(stdout, program);
+}
+
+/** A helper's JSON answer ({ServerURL, Username, Secret}); Username "<token>" means Secret is an identity token. */
+export function parseHelperAnswer(stdout: string, program: string): HelperAnswer {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdout);
+  } catch {
+    return { error: `${program} did not answer with JSON` };
+  }
+  const r = (raw && typeof raw === 'object' ? raw : {}) as { Username?: unknown; Secret?: unknown };
+  const username = str(r.Username);
+  const secret = str(r.Secret);
+  if (secret === undefined) return undefined;
+  registerSecret(secret);
+  return username === '<token>' ? { identityToken: secret } : { ...(username !== undefined ? { username } : {}), password: secret };
+}
+
 /** Encoded by the engine adapter (src/engine/registry-auth.ts); re-exported for callers of this module. */
 export { registryAuthHeader } from '../engine/registry-auth.js';
 
@@ -137,23 +188,28 @@ export interface ImageCredential {
   /** Registry host of the image, normalized. */
   host: string;
   credential?: Credential;
-  /** Set when config.json says this host's credentials live in a helper dom0 does not run. */
-  helperOnly?: boolean;
+  /** Why the credential helper config.json names for this host gave nothing usable. */
+  helperProblem?: string;
 }
 
-/** The credentials of one apply: manifest entries over config.json ones, by registry host. */
+/** The credentials of one apply: manifest entries, then credential helpers, then config.json `auths`, by registry host. */
 export class Credentials {
+  // A helper is asked at most once per host and apply.
+  private readonly fromHelpers = new Map<string, { credential?: Credential; problem?: string }>();
+
   private constructor(
     private readonly byHost: Map<string, Credential>,
-    private readonly helperHosts: Set<string>,
+    private readonly manifestHosts: Set<string>,
+    private readonly docker: DockerConfig | undefined,
+    private readonly runHelper: HelperRunner,
     readonly warnings: string[],
   ) {}
 
   static empty(): Credentials {
-    return new Credentials(new Map(), new Set(), []);
+    return new Credentials(new Map(), new Set(), undefined, runCredentialHelper, []);
   }
 
-  static fromManifest(manifest: Pick<Manifest, 'file' | 'registries'>, docker: DockerConfig | undefined): Credentials {
+  static fromManifest(manifest: Pick<Manifest, 'file' | 'registries'>, docker: DockerConfig | undefined, runHelper: HelperRunner = runCredentialHelper): Credentials {
     const byHost = new Map<string, Credential>(docker?.auths ?? []);
     const fromManifest = new Set<string>();
     for (const [key, r] of Object.entries(manifest.registries)) {
@@ -168,7 +224,7 @@ export class Credentials {
       byHost.set(host, cred);
       fromManifest.add(host);
     }
-    return new Credentials(byHost, docker?.helperHosts ?? new Set(), docker?.warnings ?? []);
+    return new Credentials(byHost, fromManifest, docker, runHelper, docker?.warnings ?? []);
   }
 
   /** Loads config.json (per `opts`) and merges it under the manifest's entries. */
@@ -177,15 +233,15 @@ export class Credentials {
   }
 
   forHost(host: string): Credential | undefined {
-    return this.byHost.get(normalizeRegistryHost(host));
+    return this.resolve(normalizeRegistryHost(host)).credential;
   }
 
   forImage(ref: string): ImageCredential {
     const host = parseImageRef(ref).registry;
-    const credential = this.byHost.get(host);
+    const { credential, helperProblem } = this.resolve(host);
     const out: ImageCredential = { host };
     if (credential) out.credential = credential;
-    else if (this.helperHosts.has(host) || this.helperHosts.has('*')) out.helperOnly = true;
+    if (helperProblem) out.helperProblem = helperProblem;
     return out;
   }
 
@@ -193,6 +249,28 @@ export class Credentials {
   authFor(ref: string): RegistryAuth | undefined {
     const { host, credential } = this.forImage(ref);
     return credential ? toRegistryAuth(credential, host) : undefined;
+  }
+
+  private resolve(host: string): { credential?: Credential; helperProblem?: string } {
+    const stored = this.byHost.get(host);
+    if (this.manifestHosts.has(host)) return { credential: stored! };
+    const helper = this.docker?.helpers.get(host) ?? this.docker?.store;
+    if (!helper || !this.docker) return stored ? { credential: stored } : {};
+    let asked = this.fromHelpers.get(host);
+    if (!asked) {
+      asked = {};
+      const answer = this.runHelper(helper, host === DOCKER_HUB ? DOCKER_HUB_SERVER : host);
+      if (answer && 'error' in answer) asked.problem = answer.error;
+      else if (!answer) asked.problem = `docker-credential-${helper} has no credentials for ${host}`;
+      else {
+        const cred: Credential = { host, source: 'credential-helper', origin: `docker-credential-${helper} (${this.docker.path})`, ...answer };
+        registerCredential(cred);
+        asked.credential = cred;
+      }
+      this.fromHelpers.set(host, asked);
+    }
+    const credential = asked.credential ?? stored;
+    return { ...(credential ? { credential } : {}), ...(asked.problem ? { helperProblem: asked.problem } : {}) };
   }
 }
 

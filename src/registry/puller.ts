@@ -16,6 +16,8 @@ export interface PullOneOptions {
   progressIntervalMs: number;
   log?: Log;
   signal?: AbortSignal;
+  /** The entries' `platform` (`os[/arch[/variant]]`), sent with the pull. */
+  platform?: string;
   /** Tests: deterministic jitter and no real waiting. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -57,7 +59,7 @@ export function engineDetail(e: unknown): string {
 /** The message for a permanent failure: what is wrong and what to do about it. */
 export function pullFailureMessage(ref: string, kind: PullFailureKind, e: unknown, creds: Credentials, attempts: number): string {
   const detail = engineDetail(e);
-  const { host, credential, helperOnly } = creds.forImage(ref);
+  const { host, credential, helperProblem } = creds.forImage(ref);
   switch (kind) {
     case 'auth':
       if (credential) {
@@ -66,7 +68,7 @@ export function pullFailureMessage(ref: string, kind: PullFailureKind, e: unknow
       return (
         `pull of ${ref} failed: registry ${host} refused an anonymous pull — the image does not exist or needs credentials, and none are configured for ${host}: ` +
         `add it under \`registries:\` in the manifest or run \`docker login ${host}\`` +
-        (helperOnly ? ' (config.json names a credential helper for it; dom0 does not run credential helpers)' : '') +
+        (helperProblem ? ` (the credential helper config.json names for it gave none: ${helperProblem})` : '') +
         ` (${detail})`
       );
     case 'not-found':
@@ -94,6 +96,7 @@ export async function pullOne(engine: Engine, ref: string, o: PullOneOptions): P
           stallTimeoutMs: o.stallTimeoutMs,
           signal: o.signal,
           onProgress: (p) => tracker.update(p),
+          ...(o.platform ? { platform: o.platform } : {}),
         });
       },
       o.retry,

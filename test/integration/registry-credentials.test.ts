@@ -2,7 +2,7 @@
 // manifest (password_file, ${ENV}), from Docker's config.json, the manifest winning over
 // config.json, and a wrong password failing only its entry — with no secret in any output.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUSYBOX, cleanupFleet, containersOf, describeEngine, tmpDir } from '../support/engine.js';
@@ -101,6 +101,25 @@ describeEngine('registry credentials', () => {
     const file = ws.write(manifest(''));
     const r = await applyWith(file, baseEnv(ws.stateDir, { DOCKER_CONFIG: cfgDir }));
     await expectPulledAndRunning(r.stderr);
+  });
+
+  it('pulls with credentials from a credential helper (credsStore; a fake docker-credential-* on PATH)', async () => {
+    await dropLocal();
+    const ws = workspace('reg-helper');
+    const cfgDir = tmpDir('dom0-dockercfg-');
+    const binDir = tmpDir('dom0-credhelper-');
+    // auths holds a wrong password: the helper's answer must win, as with the docker CLI
+    writeFileSync(path.join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'dom0fake', auths: { [reg.addr]: { auth: Buffer.from(`${reg.user}:${WRONG}`).toString('base64') } } }));
+    writeFileSync(
+      path.join(binDir, 'docker-credential-dom0fake'),
+      `#!/bin/sh\nread server\necho "$1 $server" >> "${binDir}/asked"\nprintf '{"ServerURL":"%s","Username":"${reg.user}","Secret":"${reg.password}"}' "$server"\n`,
+      { mode: 0o755 },
+    );
+    const file = ws.write(manifest(''));
+    const r = await applyWith(file, baseEnv(ws.stateDir, { DOCKER_CONFIG: cfgDir, PATH: `${binDir}:${process.env.PATH ?? ''}` }));
+    await expectPulledAndRunning(r.stderr);
+    expect(readFileSync(path.join(binDir, 'asked'), 'utf8')).toBe(`get ${reg.addr}\n`);
+    expect(r.stdout + r.stderr).not.toContain(reg.password);
   });
 
   it('prefers the manifest entry over config.json for the same registry', async () => {

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Credentials, decodeAuth, dockerConfigPath, loadDockerConfig, parseDockerConfig, registryAuthHeader, describeCredential } from '../../../src/registry/credentials.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Credential,
+  Credentials,
+  decodeAuth,
+  describeCredential,
+  dockerConfigPath,
+  type HelperAnswer,
+  loadDockerConfig,
+  parseDockerConfig,
+  registryAuthHeader,
+  runCredentialHelper,
+} from '../../../src/registry/credentials.js';
 import type { RegistryCredential } from '../../../src/manifest/types.js';
 import { scrub } from '../../../src/redact.js';
 
@@ -50,14 +64,68 @@ describe('Docker config.json', () => {
     expect(cfg.warnings[0]).not.toContain(b64('no-colon-here'));
   });
 
-  it('notes hosts served by credential helpers (not supported)', () => {
-    const cfg = parseDockerConfig(JSON.stringify({ credHelpers: { 'gcr.io': 'gcloud' }, auths: {} }), 'c');
-    expect([...cfg.helperHosts]).toEqual(['gcr.io']);
-    const creds = Credentials.fromManifest(manifest({}), cfg);
-    expect(creds.forImage('gcr.io/p/app')).toEqual({ host: 'gcr.io', helperOnly: true });
-    expect(creds.forImage('ghcr.io/p/app')).toEqual({ host: 'ghcr.io' });
-    const store = Credentials.fromManifest(manifest({}), parseDockerConfig(JSON.stringify({ credsStore: 'desktop' }), 'c'));
-    expect(store.forImage('ghcr.io/p/app').helperOnly).toBe(true);
+  it('reads credHelpers (per host) and credsStore (every other host)', () => {
+    const cfg = parseDockerConfig(JSON.stringify({ credHelpers: { 'gcr.io': 'gcloud', 'https://index.docker.io/v1/': 'hub' }, credsStore: 'pass', auths: {} }), 'c');
+    expect([...cfg.helpers]).toEqual([
+      ['gcr.io', 'gcloud'],
+      ['docker.io', 'hub'],
+    ]);
+    expect(cfg.store).toBe('pass');
+  });
+
+  describe('credential helpers, asked as the docker CLI asks them', () => {
+    const asked: Array<[string, string]> = [];
+    const runner = (answers: Record<string, HelperAnswer>) => (helper: string, server: string) => {
+      asked.push([helper, server]);
+      return answers[`${helper} ${server}`];
+    };
+    const config = (o: object) => parseDockerConfig(JSON.stringify(o), '/root/.docker/config.json');
+
+    it.each<[string, object, Record<string, HelperAnswer>, string, Partial<Credential> | undefined, string | undefined]>([
+      ['credHelpers wins for its host', { credHelpers: { 'gcr.io': 'gcloud' }, credsStore: 'pass' }, { 'gcloud gcr.io': { username: 'u', password: 'gc-secret-1' } }, 'gcr.io/p/app', { username: 'u', password: 'gc-secret-1', source: 'credential-helper' }, undefined],
+      ['credsStore serves other hosts', { credHelpers: { 'gcr.io': 'gcloud' }, credsStore: 'pass' }, { 'pass ghcr.io': { username: 'v', password: 'pass-secret-1' } }, 'ghcr.io/p/app', { username: 'v', password: 'pass-secret-1' }, undefined],
+      ['Hub is asked by its server URL', { credsStore: 'pass' }, { 'pass https://index.docker.io/v1/': { username: 'h', password: 'hub-secret-1' } }, 'redis:7', { username: 'h' }, undefined],
+      ['an identity token', { credsStore: 'ecr' }, { 'ecr r.example.com': { identityToken: 'tok-secret-1' } }, 'r.example.com/a', { identityToken: 'tok-secret-1' }, undefined],
+      ['nothing stored: auths is used', { credsStore: 'pass', auths: { 'ghcr.io': { username: 'f', password: 'file-secret-1' } } }, {}, 'ghcr.io/a', { username: 'f', source: 'docker-config' }, 'docker-credential-pass has no credentials for ghcr.io'],
+      ['a failing helper: anonymous, with why', { credsStore: 'pass' }, { 'pass ghcr.io': { error: 'docker-credential-pass is not on PATH' } }, 'ghcr.io/a', undefined, 'docker-credential-pass is not on PATH'],
+    ])('%s', (_what, cfg, answers, ref, want, problem) => {
+      const creds = Credentials.fromManifest(manifest({}), config(cfg), runner(answers));
+      const got = creds.forImage(ref);
+      if (want) expect(got.credential).toMatchObject(want);
+      else expect(got.credential).toBeUndefined();
+      expect(got.helperProblem).toBe(problem);
+    });
+
+    it('the manifest wins without asking a helper; a helper is asked once per host', () => {
+      asked.length = 0;
+      const creds = Credentials.fromManifest(manifest({ 'ghcr.io': { username: 'm', password: 'm-secret-1' } }), config({ credsStore: 'pass' }), runner({ 'pass quay.io': { username: 'q', password: 'q-secret-1' } }));
+      expect(creds.forImage('ghcr.io/a').credential?.source).toBe('manifest');
+      creds.forImage('quay.io/a');
+      creds.authFor('quay.io/b');
+      expect(asked).toEqual([['pass', 'quay.io']]);
+      expect(scrub('x q-secret-1 y')).toBe('x [redacted] y');
+    });
+
+    it('runs docker-credential-<name> get with the server on stdin (a fake helper on PATH)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cred-helper-'));
+      writeFileSync(
+        join(dir, 'docker-credential-fake'),
+        '#!/bin/sh\nread server\n[ "$1" = get ] || exit 3\ncase "$server" in\n  r.example.com) echo \'{"ServerURL":"r.example.com","Username":"alice","Secret":"fake-secret-77"}\' ;;\n  *) echo "credentials not found in native keychain"; exit 1 ;;\nesac\n',
+        { mode: 0o755 },
+      );
+      writeFileSync(join(dir, 'docker-credential-broken'), '#!/bin/sh\necho "boom fake-secret-77" >&2; exit 4\n', { mode: 0o755 });
+      const old = process.env.PATH;
+      process.env.PATH = `${dir}:${old}`;
+      try {
+        expect(runCredentialHelper('fake', 'r.example.com')).toEqual({ username: 'alice', password: 'fake-secret-77' });
+        expect(runCredentialHelper('fake', 'other.example.com')).toBeUndefined();
+        expect(runCredentialHelper('broken', 'r.example.com')).toEqual({ error: 'docker-credential-broken failed (exit 4)' });
+        expect(runCredentialHelper('absent', 'r.example.com')).toEqual({ error: 'docker-credential-absent is not on PATH' });
+        expect(scrub('fake-secret-77')).toBe('[redacted]');
+      } finally {
+        process.env.PATH = old;
+      }
+    });
   });
 
   it('is found at $DOCKER_CONFIG/config.json, else ~/.docker/config.json', () => {
