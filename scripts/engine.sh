@@ -14,6 +14,8 @@
 #   DOM0_ENGINE_START_TIMEOUT  seconds to wait for `docker info` after launch (default 30)
 #   DOM0_ENGINE_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (default 20)
 #   DOM0_ENGINE_ADDRESS_POOL   --default-address-pool for user networks (default base=10.213.0.0/16,size=24)
+#   DOM0_ENGINE_EXTRA_ARGS     more dockerd arguments, split on spaces (tests: a TLS listener on
+#                              tcp://127.0.0.1:PORT with --tlsverify and certificates they made)
 #
 # The engine is fully separate from any other engine on the host: own data-root, exec-root,
 # pidfile, socket and (managed) containerd; no default bridge and no iptables changes.
@@ -355,6 +357,7 @@ cmd_start() {
     --ip6tables=false \
     --shutdown-timeout 3 \
     --default-address-pool "$ADDRESS_POOL" \
+    ${DOM0_ENGINE_EXTRA_ARGS:-} \
     </dev/null >>"$LOG" 2>&1 9>&- &
   local launched=$!
 

@@ -2,8 +2,13 @@
 // the names it reads and fails when one is missing here.
 
 export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]> = [
-  ['DOCKER_HOST', 'the engine: unix:///path, tcp://host:port (default unix:///var/run/docker.sock)'],
-  ['DOCKER_CONFIG', 'directory of the docker CLI config.json with registry logins (default ~/.docker)'],
+  ['DOCKER_HOST', 'the engine: unix:///path, tcp://host:port, ssh://[user@]host (default: the docker context, else unix:///var/run/docker.sock)'],
+  ['DOCKER_TLS_VERIFY', 'with a tcp DOCKER_HOST: TLS, verifying the engine against DOCKER_CERT_PATH/ca.pem'],
+  ['DOCKER_TLS', 'with a tcp DOCKER_HOST: TLS without verifying the engine'],
+  ['DOCKER_CERT_PATH', 'directory of ca.pem, cert.pem, key.pem for TLS (default ~/.docker)'],
+  ['DOCKER_CONTEXT', 'the docker context to use when DOCKER_HOST is not set (default: currentContext of config.json)'],
+  ['DOCKER_CONFIG', 'directory of the docker CLI config.json: registry logins, credential helpers, contexts (default ~/.docker)'],
+  ['SSH_AUTH_SOCK', 'the ssh agent, for an ssh:// engine'],
   ['HOME', 'where ~/.docker is'],
   ['DOM0_MANIFEST', 'the manifest when -f is not given (default ./dom0.yaml, else /etc/dom0/dom0.yaml)'],
   ['DOM0_FLEET', "the fleet name when --fleet is not given (default: the manifest's name:, else its directory's name)"],

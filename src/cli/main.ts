@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // dom0's command line. Named errors become exit codes here and only here.
 import { Command, CommanderError } from 'commander';
+import { EndpointError } from '../engine/docker-endpoint.js';
 import { isEngineError } from '../engine/errors.js';
 import { formatDiagnostic } from '../manifest/load.js';
 import { scrub } from '../redact.js';
@@ -60,7 +61,7 @@ export function exitCodeFor(e: unknown): number {
     for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof EndpointError) {
     process.stderr.write(`dom0: ${e.message}\n`);
     return EXIT.invalid;
   }

@@ -3,6 +3,7 @@
 // normalized in errors.ts, streams read in streams.ts.
 import './slim-dockerode.js';
 import Docker from 'dockerode';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type {
   ContainerDetails,
@@ -21,24 +22,45 @@ import type {
   PullOptions,
   VolumeInfo,
 } from './engine.js';
+import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
 
 export interface DockerEngineOptions {
-  /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: $DOCKER_HOST, else /var/run/docker.sock. */
+  /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: resolved as the docker CLI does (docker-endpoint.ts). */
   host?: string;
 }
 
+/** The engine's address as the docker CLI would pick it (DOCKER_HOST, DOCKER_CONTEXT, currentContext). */
 export function dockerHostFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST && env.DOCKER_HOST !== '' ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+  return resolveDockerEndpoint(env).host;
 }
 
-function modemOptions(host: string): Docker.DockerOptions {
+function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
+  const { host, tls } = endpoint;
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('/')) return { socketPath: host };
   const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+  if (url.protocol === 'ssh:') {
+    // as the docker CLI: `docker system dial-stdio` on the remote, keys from the ssh agent
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port: Number(url.port || 22),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    } as Docker.DockerOptions;
+  }
+  if (!tls) return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+  const files = { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 2376),
+    protocol: 'https',
+    ...files,
+    ...(tls.verify ? {} : { agent: new HttpsAgent({ ...files, rejectUnauthorized: false }) }),
+  };
 }
 
 export class DockerEngine implements Engine {
@@ -47,8 +69,14 @@ export class DockerEngine implements Engine {
   readonly host: string;
 
   constructor(opts: DockerEngineOptions = {}) {
-    this.host = opts.host ?? dockerHostFromEnv();
-    this.docker = new Docker(modemOptions(this.host));
+    const endpoint = opts.host !== undefined ? { host: opts.host, source: 'option' } : resolveDockerEndpoint();
+    this.host = endpoint.host;
+    try {
+      this.docker = new Docker(modemOptions(endpoint));
+    } catch (e) {
+      // docker-modem reads DOCKER_CERT_PATH's files itself, and throws when one is missing
+      throw new EndpointError(`cannot use the engine at ${endpoint.host} (${endpoint.source}): ${(e as Error).message}`);
+    }
   }
 
   get calls(): Readonly<Record<string, number>> {

@@ -23,12 +23,16 @@ export interface PrivateEngine {
 }
 
 /** `addressPool`: DOM0_ENGINE_ADDRESS_POOL, distinct per suite so private engines never overlap. */
-export function privateEngine(dir: string, addressPool: string, opts: { clientTimeoutMs?: number; shTimeoutMs?: number } = {}): PrivateEngine {
+export function privateEngine(
+  dir: string,
+  addressPool: string,
+  opts: { clientTimeoutMs?: number; shTimeoutMs?: number; /** DOM0_ENGINE_EXTRA_ARGS: more dockerd arguments */ extraArgs?: string } = {},
+): PrivateEngine {
   const sock = path.join(dir, 'docker.sock');
   const host = `unix://${sock}`;
   let client: Docker | undefined;
   const sh = (cmd: 'start' | 'stop' | 'status' | 'purge', timeoutMs = opts.shTimeoutMs ?? 10 * 60_000) =>
-    run('bash', [ENGINE_SH, cmd], { env: { DOM0_ENGINE_DIR: dir, DOM0_ENGINE_ADDRESS_POOL: addressPool }, timeoutMs });
+    run('bash', [ENGINE_SH, cmd], { env: { DOM0_ENGINE_DIR: dir, DOM0_ENGINE_ADDRESS_POOL: addressPool, DOM0_ENGINE_EXTRA_ARGS: opts.extraArgs ?? '' }, timeoutMs });
   return {
     dir,
     sock,

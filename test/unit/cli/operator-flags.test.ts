@@ -60,7 +60,7 @@ describe('environment variables in --help', () => {
   it('every DOM0_* / DOCKER_* variable the sources name is listed', () => {
     const read = new Set<string>();
     for (const f of sources(SRC)) {
-      for (const m of readFileSync(f, 'utf8').matchAll(/(?<![A-Z_])(DOM0_[A-Z0-9_]*[A-Z0-9]|DOCKER_(?:HOST|CONFIG|CONTEXT|TLS_VERIFY|CERT_PATH))\b/g)) read.add(m[1]!);
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?<![A-Z_])(DOM0_[A-Z0-9_]*[A-Z0-9]|DOCKER_(?:HOST|CONFIG|CONTEXT|TLS_VERIFY|TLS|CERT_PATH)|SSH_AUTH_SOCK)\b/g)) read.add(m[1]!);
     }
     // build-time constants and label/prefix fragments, not environment variables
     for (const n of [...read]) if (n === 'DOM0_PULL' || /^DOM0_[A-Z_]*VERSION$|^DOM0_REVISION$/.test(n)) read.delete(n);
