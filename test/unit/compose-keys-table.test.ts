@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadManifestText } from '../../src/manifest/load.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -342,7 +342,7 @@ export interface Row {
 
 /** The manifest's directory, with the side files the samples name. */
 const DIR = mkdtempSync(path.join(tmpdir(), 'dom0-compose-keys-'));
-process.once('exit', () => rmSync(DIR, { recursive: true, force: true }));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 const SIDE_FILES: Record<string, string> = {
   'secret.txt': 'value\n',
   'config.txt': 'value\n',
