@@ -1,5 +1,7 @@
 // Builds the Engine API create request for an entry. Pure: spec + context in, request out.
-import type { ContainerSpec, Manifest, VolumeContainerSpec } from '../manifest/types.js';
+import { CDI_NAME } from '../manifest/schema.js';
+import { networksByPriority } from '../manifest/normalize.js';
+import type { ContainerSpec, DeviceRequest, Manifest, NetworkAttachment, VolumeContainerSpec } from '../manifest/types.js';
 import type { CreateContainerRequest } from './engine.js';
 
 export interface CreateContext {
@@ -56,7 +58,7 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
     WorkingDir: spec.workingDir,
     Hostname: spec.hostname,
     Domainname: spec.domainname,
-    MacAddress: spec.macAddress, // deprecated in Engine API 1.44 but still honoured; must equal the endpoint's
+    MacAddress: net.macAddress, // deprecated in Engine API 1.44 but still honoured; must equal the endpoint's
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
     AttachStdin: false,
@@ -75,7 +77,7 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
       Privileged: spec.privileged,
       CapAdd: spec.capAdd,
       CapDrop: spec.capDrop,
-      Devices: spec.devices.map(parseDevice),
+      Devices: spec.devices.filter((d) => !isCdiDevice(d)).map(parseDevice),
       NetworkMode: net.networkMode,
       ExtraHosts: spec.extraHosts,
       Dns: spec.dns,
@@ -89,17 +91,26 @@ export function serviceRequest(manifest: Manifest, spec: ContainerSpec, ctx: Cre
       Ulimits: res.Ulimits,
       ...tuningConfig(spec),
       ...isolationConfig(spec, cname),
+      VolumeDriver: spec.volumeDriver,
+      Isolation: spec.isolation,
       LogConfig: spec.logging ? { Type: spec.logging.driver ?? '', Config: spec.logging.options } : undefined, // "" = the daemon's default driver
     },
     NetworkingConfig: net.networkingConfig,
   };
-  return { name: ctx.name, body: dropUndefined(body), extraNetworks: net.extraNetworks };
+  const req: CreateContainerRequest = { name: ctx.name, body: dropUndefined(body), extraNetworks: net.extraNetworks };
+  if (spec.platform !== undefined) req.platform = spec.platform;
+  return req;
+}
+
+/** A `devices` entry naming a CDI device (vendor.com/class=name) rather than a device path. */
+export function isCdiDevice(d: string): boolean {
+  return !d.startsWith('/') && CDI_NAME.test(d);
 }
 
 export interface MountsConfig {
-  /** HostConfig.Binds: "source:target[:ro,propagation]". */
+  /** HostConfig.Binds: "source:target[:ro]" (a bind with a propagation mode is a Mount). */
   binds: string[];
-  /** HostConfig.Mounts: named volumes, carried-over and read-only anonymous volumes. */
+  /** HostConfig.Mounts: named volumes, carried-over and read-only anonymous volumes, binds with a propagation mode. */
   mounts: Array<Record<string, unknown>>;
   /** Volumes: anonymous volumes the engine creates. */
   anonymous: Record<string, object>;
@@ -115,9 +126,11 @@ export function mountsConfig(manifest: Manifest, spec: ContainerSpec, keepVolume
   const anonymous: Record<string, object> = {};
   const tmpfs: Record<string, string> = {};
   for (const m of spec.volumes) {
-    if (m.type === 'bind') {
-      const opts = [m.readOnly ? 'ro' : '', m.bindPropagation ?? ''].filter(Boolean);
-      binds.push(`${m.source}:${m.target}${opts.length ? `:${opts.join(',')}` : ''}`);
+    if (m.type === 'bind' && m.bindPropagation) {
+      // As Compose: a propagation mode needs the Mount API (docker/compose requireMountAPI).
+      mounts.push({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: m.bindPropagation } });
+    } else if (m.type === 'bind') {
+      binds.push(`${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
     } else if (m.type === 'volume') {
       mounts.push({
         Type: 'volume',
@@ -166,6 +179,8 @@ export function portsConfig(spec: Pick<ContainerSpec, 'ports' | 'expose'>): {
 }
 
 export interface NetworkConfig {
+  /** Config.MacAddress (Engine API < 1.44): the service's mac_address, else the primary network's. */
+  macAddress: string | undefined;
   /** HostConfig.NetworkMode: network_mode (service:X as container:NAME), else the first network. */
   networkMode: string | undefined;
   /** "container-name:alias", for HostConfig.Links and the endpoints. */
@@ -176,7 +191,10 @@ export interface NetworkConfig {
   extraNetworks: CreateContainerRequest['extraNetworks'];
 }
 
-/** network_mode, the networks attached (sorted by key; the first at create, the rest after) and links (then external_links). */
+/**
+ * network_mode, the networks attached (by `priority`, highest first, then by key, as Compose; the
+ * first at create, the rest after) and links (then external_links).
+ */
 export function networkConfig(
   manifest: Manifest,
   spec: Pick<ContainerSpec, 'networkMode' | 'networks' | 'links' | 'externalLinks' | 'macAddress'>,
@@ -185,30 +203,46 @@ export function networkConfig(
   let networkMode: string | undefined = spec.networkMode;
   if (networkMode?.startsWith('service:')) networkMode = `container:${cname(networkMode.slice('service:'.length))}`;
 
-  const attachments = networkMode ? [] : Object.entries(spec.networks).sort(([a], [b]) => a.localeCompare(b));
+  const keys = networkMode ? [] : networksByPriority(spec.networks);
   const links = [...spec.links.map((l) => `${cname(l.name)}:${l.alias}`), ...(spec.externalLinks ?? [])];
-  const endpoint = (key: string, aliases: string[], ipv4?: string, ipv6?: string) => ({
-    network: manifest.networks[key]?.name ?? key,
-    aliases: [...new Set(aliases)],
-    ipv4Address: ipv4,
-    ipv6Address: ipv6,
-  });
-  const [first, ...others] = attachments.map(([key, a]) => endpoint(key, a.aliases, a.ipv4Address, a.ipv6Address));
+  const endpoint = (key: string, a: NetworkAttachment, mac: string | undefined): CreateContainerRequest['extraNetworks'][number] => {
+    const e: CreateContainerRequest['extraNetworks'][number] = { network: manifest.networks[key]?.name ?? key, aliases: [...new Set(a.aliases)] };
+    if (a.ipv4Address !== undefined) e.ipv4Address = a.ipv4Address;
+    if (a.ipv6Address !== undefined) e.ipv6Address = a.ipv6Address;
+    if (a.linkLocalIps?.length) e.linkLocalIps = a.linkLocalIps;
+    if (mac !== undefined) e.macAddress = mac;
+    if (a.driverOpts && Object.keys(a.driverOpts).length) e.driverOpts = a.driverOpts;
+    if (a.gwPriority !== undefined) e.gwPriority = a.gwPriority;
+    return e;
+  };
+  // The service-level mac_address belongs to the primary network's endpoint (normalize rejects a different one there).
+  const [first, ...others] = keys.map((key, i) => endpoint(key, spec.networks[key]!, spec.networks[key]!.macAddress ?? (i === 0 ? spec.macAddress : undefined)));
   if (first) networkMode = first.network;
   const networkingConfig = first
     ? {
         EndpointsConfig: {
           [first.network]: {
-            Aliases: first.aliases,
+            ...endpointSettings(first),
             // On a user-defined network the engine takes links from the endpoint, not HostConfig.
             Links: links.length ? links : undefined,
-            IPAMConfig: first.ipv4Address || first.ipv6Address ? { IPv4Address: first.ipv4Address, IPv6Address: first.ipv6Address } : undefined,
-            MacAddress: spec.macAddress, // where Engine API 1.44+ reads it (Config.MacAddress for older engines)
           },
         },
       }
     : undefined;
-  return { networkMode, links, networkingConfig, extraNetworks: others.map((o) => ({ ...o, links })) };
+  return { macAddress: spec.macAddress ?? first?.macAddress, networkMode, links, networkingConfig, extraNetworks: others.map((o) => ({ ...o, links })) };
+}
+
+/** The Engine API EndpointSettings of one attachment (as docker/compose createEndpointSettings). */
+export function endpointSettings(e: CreateContainerRequest['extraNetworks'][number]): Record<string, unknown> {
+  const ipam = e.ipv4Address || e.ipv6Address || e.linkLocalIps?.length;
+  return {
+    Aliases: e.aliases,
+    Links: e.links?.length ? e.links : undefined,
+    IPAMConfig: ipam ? { IPv4Address: e.ipv4Address, IPv6Address: e.ipv6Address, LinkLocalIPs: e.linkLocalIps } : undefined,
+    MacAddress: e.macAddress, // where Engine API 1.44+ reads it (Config.MacAddress for older engines)
+    DriverOpts: e.driverOpts,
+    GwPriority: e.gwPriority,
+  };
 }
 
 /** The Engine API healthcheck: durations in nanoseconds. */
@@ -263,7 +297,7 @@ export function tuningConfig(
     | 'blkio'
     | 'deviceCgroupRules'
     | 'deviceRequests'
-  >,
+  > & { devices?: string[] },
 ): Record<string, unknown> {
   const throttle = (l: Array<{ path: string; rate: number }> | undefined) => l?.map((t) => ({ Path: t.path, Rate: t.rate }));
   const b = spec.blkio;
@@ -287,14 +321,20 @@ export function tuningConfig(
     BlkioDeviceWriteBps: throttle(b?.deviceWriteBps),
     BlkioDeviceWriteIOps: throttle(b?.deviceWriteIops),
     DeviceCgroupRules: orUndefined(spec.deviceCgroupRules),
-    DeviceRequests: orUndefined(spec.deviceRequests)?.map((d) => ({
+    DeviceRequests: orUndefined([...(spec.deviceRequests ?? []), ...cdiRequest(spec.devices ?? [])])?.map((d) => ({
       Driver: d.driver ?? '',
       Count: d.count ?? 0,
       DeviceIDs: d.deviceIds,
-      Capabilities: [d.capabilities],
+      Capabilities: d.capabilities.length ? [d.capabilities] : undefined,
       Options: d.options,
     })),
   };
+}
+
+/** CDI device names from `devices`: one request with driver "cdi", as docker/compose getDeployResources. */
+function cdiRequest(devices: string[]): DeviceRequest[] {
+  const names = devices.filter(isCdiDevice);
+  return names.length ? [{ driver: 'cdi', capabilities: [], deviceIds: names }] : [];
 }
 
 /** Namespaces (pid/ipc `service:KEY` → container:<its container name>), security options, groups, runtime, resolver and storage options, annotations. */

@@ -23,6 +23,7 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
+import { endpointSettings } from './container-config.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
@@ -119,17 +120,14 @@ export class DockerEngine implements Engine {
 
   async createContainer(req: CreateContainerRequest): Promise<string> {
     const created = await this.call('createContainer', () =>
-      this.docker.createContainer({ ...(req.body as Docker.ContainerCreateOptions), name: req.name }),
+      // dockerode sends the top-level keys as the query too: `platform` is read from there (Engine API 1.41+).
+      this.docker.createContainer({ ...(req.body as Docker.ContainerCreateOptions), name: req.name, ...(req.platform ? { platform: req.platform } : {}) }),
     );
     for (const n of req.extraNetworks) {
       await this.call('connectNetwork', () =>
         this.docker.getNetwork(n.network).connect({
           Container: created.id,
-          EndpointConfig: {
-            Aliases: n.aliases,
-            Links: n.links,
-            IPAMConfig: n.ipv4Address || n.ipv6Address ? { IPv4Address: n.ipv4Address, IPv6Address: n.ipv6Address } : undefined,
-          },
+          EndpointConfig: endpointSettings(n),
         }),
       );
     }
@@ -223,6 +221,7 @@ export class DockerEngine implements Engine {
             // The header is computed (and registered as a secret) by registry-auth.ts.
             authconfig: opts.auth ? { base64: registryAuthHeader(opts.auth) } : undefined,
             abortSignal: abort.signal,
+            ...(opts.platform ? { platform: opts.platform } : {}),
           } as object)) as Readable;
         } catch (e) {
           throw watch.error ?? e;
@@ -250,11 +249,13 @@ export class DockerEngine implements Engine {
         Internal: req.internal,
         Attachable: req.attachable,
         EnableIPv6: req.enableIpv6,
+        ...(req.enableIpv4 !== undefined ? { EnableIPv4: req.enableIpv4 } : {}),
         CheckDuplicate: true,
         IPAM: req.ipam
           ? {
               Driver: req.ipam.driver ?? 'default',
-              Config: req.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange })),
+              Config: req.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange, AuxiliaryAddresses: c.auxAddresses })),
+              Options: req.ipam.options,
             }
           : undefined,
       } as Docker.NetworkCreateOptions),

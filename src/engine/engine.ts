@@ -74,6 +74,8 @@ export interface PullOptions {
   /** Abort when no bytes arrive for this long (0 = never). */
   stallTimeoutMs?: number;
   signal?: AbortSignal;
+  /** `os[/arch[/variant]]`: the `platform` query parameter. */
+  platform?: string;
 }
 
 export interface NetworkInfo {
@@ -90,7 +92,12 @@ export interface CreateNetworkRequest {
   internal?: boolean;
   attachable?: boolean;
   enableIpv6?: boolean;
-  ipam?: { driver?: string; config: Array<{ subnet?: string; gateway?: string; ipRange?: string }> };
+  enableIpv4?: boolean;
+  ipam?: {
+    driver?: string;
+    config: Array<{ subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }>;
+    options?: Record<string, string>;
+  };
 }
 
 export interface VolumeInfo {
@@ -113,7 +120,19 @@ export interface CreateContainerRequest {
   name: string;
   body: Record<string, unknown>;
   /** Networks to connect after create, before start (the first one goes in the create body). */
-  extraNetworks: Array<{ network: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string; links?: string[] }>;
+  extraNetworks: Array<{
+    network: string;
+    aliases: string[];
+    ipv4Address?: string;
+    ipv6Address?: string;
+    links?: string[];
+    linkLocalIps?: string[];
+    macAddress?: string;
+    driverOpts?: Record<string, string>;
+    gwPriority?: number;
+  }>;
+  /** `os[/arch[/variant]]`: the `platform` query parameter of the create call. */
+  platform?: string;
 }
 
 export interface EngineEvent {

@@ -179,3 +179,28 @@ function lineCol(src: string): (at: number) => { line: number; col: number } {
     return { line: lo + 1, col: at - starts[lo]! + 1 };
   };
 }
+
+/**
+ * env_file `format: raw`, the parser docker/compose registers for it (docker/cli's kvfile, as
+ * `docker run --env-file`): one KEY[=VALUE] per line, leading blanks and `#` comment lines
+ * skipped, the value taken literally to the line's end (no quotes, escapes or interpolation;
+ * trailing blanks kept); a bare KEY takes its value from the environment, if set there.
+ */
+export function parseRawEnv(text: string, lookup: Lookup): DotenvResult {
+  const values = new Map<string, string>();
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '').replace(/^\s+/u, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? line : line.slice(0, eq);
+    if (key === '') return { ok: false, line: i + 1, col: 1, error: 'no variable name before `=`' };
+    if (/[ \t]/.test(key)) return { ok: false, line: i + 1, col: 1, error: 'a variable name cannot contain a space or a tab' };
+    if (eq >= 0) values.set(key, line.slice(eq + 1));
+    else {
+      const v = lookup(key);
+      if (v !== undefined) values.set(key, v);
+    }
+  }
+  return { ok: true, values: Object.fromEntries(values), unset: [] };
+}

@@ -2,7 +2,7 @@
 // paths resolved, implicit dependencies added, everything in a deterministic order.
 
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseDotenv } from './dotenv.js';
+import { parseDotenv, parseRawEnv } from './dotenv.js';
 import type { BindSourceHook } from './host-paths.js';
 import type { Path } from './diagnostics.js';
 import { setOwn } from './own.js';
@@ -142,12 +142,12 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     links,
     dependsOn: dependencies(s, volumesFrom, links, l),
     restart: restartOf(s, ctx, at) ?? { name: 'no' },
-    labels: sortedRecord(Object.entries(s.labels ?? {})),
+    labels: labelsOf(e, s, model, ctx),
     privileged: s.privileged ?? false,
     capAdd: s.cap_add ?? [],
     capDrop: s.cap_drop ?? [],
     devices: s.devices ?? [],
-    networks: attachments(e.key, s),
+    networks: attachments(e.key, s, ctx, at),
     extraHosts: s.extra_hosts ?? [],
     dns: s.dns ?? [],
     dnsSearch: s.dns_search ?? [],
@@ -234,6 +234,8 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
   set('deviceCgroupRules', s.device_cgroup_rules);
   if (s.storage_opt) spec.storageOpt = sortedRecord(Object.entries(s.storage_opt));
   if (s.annotations) spec.annotations = sortedRecord(Object.entries(s.annotations));
+  set('volumeDriver', s.volume_driver);
+  set('isolation', s.isolation);
   if (s.blkio_config) spec.blkio = blkio(s.blkio_config);
 
   const d = s.deploy;
@@ -319,7 +321,7 @@ function environment(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeC
       ctx.report(where, `env_file ${JSON.stringify(f.path)} cannot be used: ${text.error} (${abs})`);
       continue;
     }
-    const parsed = parseDotenv(text, ctx.env);
+    const parsed = f.raw ? parseRawEnv(text, ctx.env) : parseDotenv(text, ctx.env);
     if (!parsed.ok) {
       ctx.report(where, `env_file ${JSON.stringify(f.path)} line ${parsed.line}: ${parsed.error}`);
       continue;
@@ -332,6 +334,28 @@ function environment(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeC
     else env.set(k, value);
   }
   return sortedRecord(env);
+}
+
+/**
+ * `label_file` files in order, then `labels` over them (compose-go WithServicesLabelsResolved): each
+ * file is read as an env file whose interpolation sees only the labels read before it, and a
+ * missing file is an error.
+ */
+function labelsOf(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeContext): Record<string, string> {
+  const out = new Map<string, string>();
+  const files = s.label_file ?? [];
+  files.forEach((file, i) => {
+    const abs = resolvePath(file, model.dir, ctx.home);
+    const where = [e.section, e.key, 'label_file', i]; // a single path (not a list) is located at the key
+    const text = ctx.readFile(abs);
+    if (text === undefined) return ctx.report(where, `label_file ${JSON.stringify(file)} not found (looked for ${abs})`);
+    if (typeof text !== 'string') return ctx.report(where, `label_file ${JSON.stringify(file)} cannot be used: ${text.error} (${abs})`);
+    const parsed = parseDotenv(text, (name) => out.get(name));
+    if (!parsed.ok) return ctx.report(where, `label_file ${JSON.stringify(file)} line ${parsed.line}: ${parsed.error}`);
+    for (const [k, v] of Object.entries(parsed.values)) out.set(k, v);
+  });
+  for (const [k, v] of Object.entries(s.labels ?? {})) out.set(k, v);
+  return sortedRecord(out);
 }
 
 const tooManyPorts = `too many ports in the manifest (more than ${MAX_PORT_BINDINGS}, published and exposed together)`;
@@ -416,17 +440,49 @@ function dependencies(
   return [...deps.values()].sort(byName);
 }
 
-function attachments(key: string, s: ParsedContainer): Record<string, NetworkAttachment> {
+const IFNAME_OPT = 'com.docker.network.endpoint.ifname';
+
+function attachments(key: string, s: ParsedContainer, ctx: NormalizeContext, at: Path): Record<string, NetworkAttachment> {
   if (s.network_mode !== undefined) return {};
   const list = s.networks ?? [{ name: 'default', seg: 0, aliases: [] }];
-  return sortedRecord(
+  const out = sortedRecord(
     list.map((a): [string, NetworkAttachment] => {
       const att: NetworkAttachment = { aliases: [...new Set([key, ...a.aliases])] };
       if (a.ipv4Address !== undefined) att.ipv4Address = a.ipv4Address;
       if (a.ipv6Address !== undefined) att.ipv6Address = a.ipv6Address;
+      if (a.priority !== undefined) att.priority = a.priority;
+      if (a.gwPriority !== undefined) att.gwPriority = a.gwPriority;
+      if (a.linkLocalIps?.length) att.linkLocalIps = a.linkLocalIps;
+      if (a.macAddress !== undefined) att.macAddress = a.macAddress;
+      const opts = new Map(Object.entries(a.driverOpts ?? {}));
+      if (a.interfaceName !== undefined) {
+        // Compose sends interface_name as this endpoint driver option (Engine API 1.49+ names the interface by it).
+        const given = opts.get(IFNAME_OPT);
+        if (given !== undefined && given !== a.interfaceName) {
+          ctx.warn?.([...at, 'networks', a.seg, 'interface_name'], `warning: interface_name overrides driver_opts ${IFNAME_OPT} (${JSON.stringify(given)}), as in Compose`);
+        }
+        opts.set(IFNAME_OPT, a.interfaceName);
+      }
+      if (opts.size) att.driverOpts = sortedRecord(opts);
       return [a.name, att];
     }),
   );
+  // The service-level mac_address goes on the primary network's endpoint: a different one there is a conflict (as in Compose).
+  const primary = primaryNetwork(out);
+  const mac = primary === undefined ? undefined : out[primary]!.macAddress;
+  if (s.mac_address !== undefined && mac !== undefined && mac.toLowerCase() !== s.mac_address.toLowerCase()) {
+    ctx.report([...at, 'mac_address'], `the service-level mac_address must have the same value as the one of network ${JSON.stringify(primary)}, its primary network; keep one`);
+  }
+  return out;
+}
+
+/** The networks in the order they are connected, as compose-go's NetworksByPriority: highest `priority` first, then by key. */
+export function networksByPriority(networks: Record<string, NetworkAttachment>): string[] {
+  return Object.keys(networks).sort((a, b) => (networks[b]!.priority ?? 0) - (networks[a]!.priority ?? 0) || a.localeCompare(b));
+}
+
+function primaryNetwork(networks: Record<string, NetworkAttachment>): string | undefined {
+  return networksByPriority(networks)[0];
 }
 
 function volumes(model: Model): Record<string, VolumeSpec> {
@@ -464,17 +520,21 @@ function networks(model: Model, containers: ContainerSpec[]): Record<string, Net
       enableIpv6: n.enable_ipv6 ?? false,
     };
     if (n.driver !== undefined) spec.driver = n.driver;
+    if (n.enable_ipv4 !== undefined) spec.enableIpv4 = n.enable_ipv4;
     if (n.ipam) {
+      type IpamConfig = NonNullable<NetworkSpec['ipam']>['config'][number];
       spec.ipam = {
         config: (n.ipam.config ?? []).map((c) => {
-          const o: { subnet?: string; gateway?: string; ipRange?: string } = {};
+          const o: IpamConfig = {};
           if (c.subnet !== undefined) o.subnet = c.subnet;
           if (c.gateway !== undefined) o.gateway = c.gateway;
           if (c.ip_range !== undefined) o.ipRange = c.ip_range;
+          if (c.aux_addresses !== undefined) o.auxAddresses = sortedRecord(Object.entries(c.aux_addresses));
           return o;
         }),
       };
       if (n.ipam.driver !== undefined) spec.ipam.driver = n.ipam.driver;
+      if (n.ipam.options !== undefined) spec.ipam.options = sortedRecord(Object.entries(n.ipam.options));
     }
     out.push([key, spec]);
   }

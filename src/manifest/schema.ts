@@ -29,10 +29,8 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   cpu_percent: 'Windows-only CPU setting; use `cpus`',
   credential_spec: 'Windows-only setting',
   develop: 'watch/sync is a development-loop feature, not part of booting a host',
-  driver_opts: 'per-service network driver options are not implemented',
+  driver_opts: 'driver options are set per network: under the service\'s `networks.<key>.driver_opts`, or on a top-level network',
   extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
-  isolation: 'Windows-only setting',
-  label_file: 'write the labels under `labels`',
   models: 'AI model runners are not part of the boot',
   post_start: 'lifecycle hooks are not implemented; use a job that depends on the service',
   pre_stop: 'lifecycle hooks are not implemented',
@@ -40,7 +38,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   provider: 'external service providers are not implemented',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
   use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
-  volume_driver: 'dom0 backs anonymous volumes with volumes it names itself; declare the volume under top-level `volumes` with a `driver`',
 };
 
 /** Every Compose key dom0 rejects, top-level and per-service, sorted (for the README). */
@@ -148,7 +145,13 @@ export const boolish = byKind<boolean>('true or false', {
 
 function intish(min = 0, max = Number.MAX_SAFE_INTEGER): z.ZodType<number> {
   const expected =
-    max !== Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}` : min === 0 ? 'a whole number' : `an integer >= ${min}`;
+    max !== Number.MAX_SAFE_INTEGER
+      ? `an integer from ${min} to ${max}`
+      : min === 0
+        ? 'a whole number'
+        : min === Number.MIN_SAFE_INTEGER
+          ? 'an integer'
+          : `an integer >= ${min}`;
   const check = (n: number): number | undefined => (Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined);
   return byKind<number>(expected, {
     number: z.number().transform(convertTo(expected, check)),
@@ -373,23 +376,24 @@ function parseLink(s: string): ParseResult<{ name: string; alias: string }> {
 
 const links = z.array(str.transform(parsed(parseLink))).transform((l) => l.map((v, i) => ({ ...v, seg: i })));
 
+const macAddress = str.refine((m) => /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(m), {
+  message: 'invalid mac_address: expected six hex pairs such as 02:42:ac:11:00:02',
+});
+
 /** Containers outside the manifest, as "CONTAINER:ALIAS" (HostConfig.Links). */
 const externalLinks = z.array(str.transform(parsed(parseLink)).transform(({ name, alias }) => `${name}:${alias}`));
 
-const attachment = strict(
-  {
-    aliases: strList.optional(),
-    ipv4_address: str.optional(),
-    ipv6_address: str.optional(),
-  },
-  {
-    driver_opts: 'per-attachment driver options are not implemented',
-    gw_priority: 'gateway priority is not implemented',
-    interface_name: 'interface naming is not implemented',
-    link_local_ips: 'link-local addresses are not implemented',
-      priority: 'attachment priority is not implemented',
-  },
-);
+const attachment = strict({
+  aliases: strList.optional(),
+  ipv4_address: str.optional(),
+  ipv6_address: str.optional(),
+  priority: intish(Number.MIN_SAFE_INTEGER).optional(),
+  gw_priority: intish(Number.MIN_SAFE_INTEGER).optional(),
+  driver_opts: z.record(z.string(), scalarStr).optional(),
+  interface_name: str.min(1, 'interface_name must not be empty').optional(),
+  link_local_ips: strList.optional(),
+  mac_address: macAddress.optional(),
+});
 
 export interface ParsedAttachment {
   name: string;
@@ -397,6 +401,12 @@ export interface ParsedAttachment {
   aliases: string[];
   ipv4Address?: string;
   ipv6Address?: string;
+  priority?: number;
+  gwPriority?: number;
+  driverOpts?: Record<string, string>;
+  interfaceName?: string;
+  linkLocalIps?: string[];
+  macAddress?: string;
 }
 
 const serviceNetworks = byKind<ParsedAttachment[]>('a list of network names or a mapping', {
@@ -408,6 +418,12 @@ const serviceNetworks = byKind<ParsedAttachment[]>('a list of network names or a
         const out: ParsedAttachment = { name, seg: name, aliases: a.aliases ?? [] };
         if (a.ipv4_address !== undefined) out.ipv4Address = a.ipv4_address;
         if (a.ipv6_address !== undefined) out.ipv6Address = a.ipv6_address;
+        if (a.priority !== undefined) out.priority = a.priority;
+        if (a.gw_priority !== undefined) out.gwPriority = a.gw_priority;
+        if (a.driver_opts !== undefined) out.driverOpts = a.driver_opts;
+        if (a.interface_name !== undefined) out.interfaceName = a.interface_name;
+        if (a.link_local_ips !== undefined) out.linkLocalIps = a.link_local_ips;
+        if (a.mac_address !== undefined) out.macAddress = a.mac_address;
         return out;
       }),
     ),
@@ -430,10 +446,17 @@ const ulimits = z.record(
   }),
 );
 
+/** A fully qualified CDI device name, as the container-device-interface parser accepts it. */
+export const CDI_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?\/[a-zA-Z0-9](?:[a-zA-Z0-9_-]*[a-zA-Z0-9])?=[a-zA-Z0-9](?:[a-zA-Z0-9_.:-]*[a-zA-Z0-9])?$/;
+
 const devices = z.array(
   str.transform(
     parsed((d: string): ParseResult<string> => {
-      if (!d.startsWith('/')) return { ok: true, value: d }; // CDI device names (vendor.com/class=name)
+      if (!d.startsWith('/')) {
+        // A CDI device name (vendor.com/class=name), sent as a device request with driver "cdi" as Compose does.
+        if (CDI_NAME.test(d)) return { ok: true, value: d };
+        return { ok: false, error: `invalid device ${JSON.stringify(d)}: expected HOST[:CONTAINER[:rwm]] with an absolute HOST path, or a CDI device name such as vendor.com/class=name` };
+      }
       const [host = '', container = host, perms = 'rwm', extra] = d.split(':');
       if (extra !== undefined || !/^[rwm]+$/.test(perms)) return { ok: false, error: `invalid device ${JSON.stringify(d)}: expected HOST[:CONTAINER[:rwm]]` };
       return { ok: true, value: `${host}:${container}:${perms}` };
@@ -444,6 +467,7 @@ const devices = z.array(
 export interface ParsedEnvFile {
   path: string;
   required: boolean;
+  raw?: boolean; // `format: raw`: KEY=VALUE lines taken literally (docker run --env-file)
   seg: (string | number)[]; // path below `env_file`
 }
 
@@ -451,16 +475,19 @@ const envFile = byKind<ParsedEnvFile[]>('a path or a list of paths', {
   string: str.transform((path) => [{ path, required: true, seg: [] }]),
   array: z
     .array(
-      byKind<{ path: string; required: boolean; long: boolean }>('a path or a mapping with `path`', {
-        string: str.transform((path) => ({ path, required: true, long: false })),
-        object: strict({ path: str, required: boolish.optional(), format: z.literal('raw').optional() }).transform((f) => ({
+      byKind<{ path: string; required: boolean; long: boolean; raw: boolean }>('a path or a mapping with `path`', {
+        string: str.transform((path) => ({ path, required: true, long: false, raw: false })),
+        object: strict({ path: str, required: boolish.optional(), format: z.literal('raw', { message: 'env_file `format` must be `raw`' }).optional() }).transform((f) => ({
           path: f.path,
           required: f.required ?? true,
           long: true,
+          raw: f.format === 'raw',
         })),
       }),
     )
-    .transform((l) => l.map((f, i): ParsedEnvFile => ({ path: f.path, required: f.required, seg: f.long ? [i, 'path'] : [i] }))),
+    .transform((l) =>
+      l.map((f, i): ParsedEnvFile => ({ path: f.path, required: f.required, ...(f.raw ? { raw: true } : {}), seg: f.long ? [i, 'path'] : [i] })),
+    ),
 });
 
 const logging = strict({
@@ -485,6 +512,24 @@ function namespaceMode(key: string, allowed?: readonly string[]) {
 }
 
 const scalarList = z.array(scalarStr);
+
+/** cpu_period/cpu_quota/cpu_rt_*: whole microseconds, or a duration (`100ms`), as Compose accepts. */
+function cpuMicros(min: number): z.ZodType<number> {
+  const expected = `whole microseconds (an integer >= ${min}) or a duration such as 100ms`;
+  const micros = (s: string): ParseResult<number> => {
+    const t = s.trim();
+    if (/^-?\d+$/.test(t)) {
+      const n = Number(t);
+      return Number.isSafeInteger(n) && n >= min ? { ok: true, value: n } : { ok: false, error: `expected ${expected}` };
+    }
+    const d = parseDuration(t);
+    return d.ok ? { ok: true, value: Math.round(d.value * 1000) } : { ok: false, error: `expected ${expected}: ${d.error}` };
+  };
+  return byKind<number>(expected, {
+    number: z.number().transform(parsed((n: number) => micros(String(n)))),
+    string: z.string().transform(parsed(micros)),
+  });
+}
 const stringMap = z.record(z.string(), scalarStr);
 
 /** memswap_limit: a byte size, or -1 for unlimited swap. */
@@ -590,6 +635,7 @@ export const containerShape = {
   restart: str.transform(parsed(parseRestart)).optional(),
   healthcheck: healthcheck.optional(),
   labels: labels.optional(),
+  label_file: strOrList.optional(),
   user: scalarStr.optional(),
   working_dir: str.optional(),
   hostname: str.optional(),
@@ -619,9 +665,7 @@ export const containerShape = {
   stdin_open: boolish.optional(),
   logging: logging.optional(),
   platform: str.optional(),
-  mac_address: str
-    .refine((m) => /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(m), { message: 'invalid mac_address: expected six hex pairs such as 02:42:ac:11:00:02' })
-    .optional(),
+  mac_address: macAddress.optional(),
   security_opt: strList.optional(),
   group_add: scalarList.optional(),
   pid: namespaceMode('pid').optional(),
@@ -632,11 +676,11 @@ export const containerShape = {
   cgroup_parent: str.optional(),
   runtime: str.optional(),
   cpu_shares: intish(0).optional(),
-  cpu_quota: intish(-1).optional(),
-  cpu_period: intish(0).optional(),
+  cpu_quota: cpuMicros(-1).optional(),
+  cpu_period: cpuMicros(0).optional(),
   cpuset: scalarStr.optional(),
-  cpu_rt_runtime: intish(-1).optional(),
-  cpu_rt_period: intish(0).optional(),
+  cpu_rt_runtime: cpuMicros(-1).optional(),
+  cpu_rt_period: cpuMicros(0).optional(),
   mem_reservation: byteSize.optional(),
   memswap_limit: swapLimit.optional(),
   mem_swappiness: intish(0, 100).optional(),
@@ -649,6 +693,8 @@ export const containerShape = {
   blkio_config: blkioConfig.optional(),
   storage_opt: stringMap.optional(),
   annotations: keyValues('').optional(),
+  volume_driver: str.min(1, 'volume_driver must not be empty').optional(),
+  isolation: str.min(1, 'isolation must not be empty').optional(),
   deploy: deploy.optional(),
 };
 export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS);
@@ -716,22 +762,15 @@ export const networkSchema = strict(
     internal: boolish.optional(),
     attachable: boolish.optional(),
     enable_ipv6: boolish.optional(),
-    ipam: strict(
-      {
-        driver: str.optional(),
-        config: z
-          .array(
-            strict(
-              { subnet: str.optional(), gateway: str.optional(), ip_range: str.optional() },
-              { aux_addresses: 'auxiliary IPAM addresses are not implemented' },
-            ),
-          )
-          .optional(),
-      },
-      { options: 'IPAM driver options are not implemented' },
-    ).optional(),
+    enable_ipv4: boolish.optional(),
+    ipam: strict({
+      driver: str.optional(),
+      config: z
+        .array(strict({ subnet: str.optional(), gateway: str.optional(), ip_range: str.optional(), aux_addresses: z.record(z.string(), str).optional() }))
+        .optional(),
+      options: driverOpts.optional(),
+    }).optional(),
   },
-  { enable_ipv4: 'disabling IPv4 is not implemented' },
 );
 export type ParsedNetwork = z.output<typeof networkSchema>;
 

@@ -66,6 +66,12 @@ export interface NetworkAttachment {
   aliases: string[];
   ipv4Address?: string;
   ipv6Address?: string;
+  // Set only when the manifest uses them (no existing config hash changes).
+  priority?: number; // connect order: highest first, then by key (the first is the primary network)
+  gwPriority?: number; // EndpointSettings.GwPriority (Engine API 1.48+)
+  driverOpts?: Record<string, string>; // interface_name is added as com.docker.network.endpoint.ifname
+  linkLocalIps?: string[];
+  macAddress?: string;
 }
 
 export interface Logging {
@@ -169,6 +175,8 @@ export interface ContainerSpec {
   blkio?: BlkioConfig;
   storageOpt?: Record<string, string>;
   annotations?: Record<string, string>;
+  volumeDriver?: string; // HostConfig.VolumeDriver, and the driver of the entry's backing volumes
+  isolation?: string; // HostConfig.Isolation (a Linux engine accepts only "default")
   // Where the entry was declared (set by normalize; no stage reads it yet). Not hashed.
   position?: { line: number; col: number };
 }
@@ -206,7 +214,12 @@ export interface NetworkSpec {
   internal: boolean;
   attachable: boolean;
   enableIpv6: boolean;
-  ipam?: { driver?: string; config: Array<{ subnet?: string; gateway?: string; ipRange?: string }> };
+  enableIpv4?: boolean; // set only when written (Engine API 1.47+ honours false)
+  ipam?: {
+    driver?: string;
+    config: Array<{ subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }>;
+    options?: Record<string, string>;
+  };
 }
 
 export interface RegistryCredential {

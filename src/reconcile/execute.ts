@@ -226,7 +226,7 @@ class Executor {
   private async create(a: Action, spec: EntrySpec, name: string): Promise<string> {
     for (const b of a.backing ?? []) {
       if (!b.create) continue;
-      await this.engine.createVolume({ name: b.name, labels: b.labels });
+      await this.engine.createVolume({ name: b.name, driver: b.driver, labels: b.labels });
       this.log.info({ event: 'volume-created', volume: b.name, entry: a.name, path: b.path }, `volume ${b.name} created for ${a.name}:${b.path}`);
     }
     const keepVolumes = spec.kind === 'volume' ? (a.keepVolumes ?? []) : (a.backing ?? []).map((b) => ({ name: b.name, destination: b.path }));

@@ -119,6 +119,8 @@ export interface PullStep {
   reason: string;
   /** The local image ID when decided; absent when the image is not present. */
   presentId?: string;
+  /** The `platform` an entry using this image asks for (the first one that does): sent with the pull. */
+  platform?: string;
   /** An every_<d>/daily/weekly policy: a successful pull is recorded in the state dir. */
   timed: boolean;
 }
@@ -162,7 +164,10 @@ export function planPulls(
       lastPulledAt: timed && before ? lastPulledAt(canonical) : undefined,
       now,
     });
-    out.push({ image: canonical, ref, refs: g.refs, policy: formatPolicy(policy), action: decision.action, reason: decision.reason, presentId: before?.id, timed });
+    const step: PullStep = { image: canonical, ref, refs: g.refs, policy: formatPolicy(policy), action: decision.action, reason: decision.reason, presentId: before?.id, timed };
+    const platform = [...manifest.jobs, ...manifest.services].find((e) => e.platform && g.refs.includes(e.image))?.platform;
+    if (platform) step.platform = platform;
+    out.push(step);
   }
   return out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
@@ -244,6 +249,7 @@ async function pullStep(run: PullRun, step: PullStep, before: ImageInfo | undefi
       progressIntervalMs: run.ctx.progressIntervalMs,
       log,
       signal: run.opts.signal,
+      platform: step.platform,
       random: run.opts.random,
       sleep: run.opts.sleep,
     });

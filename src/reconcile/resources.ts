@@ -48,6 +48,7 @@ export function resourceSteps(manifest: Manifest, observed: Observed): { network
         enableIpv6: n.enableIpv6,
         ipam: n.ipam,
       };
+      if (n.enableIpv4 !== undefined) create.enableIpv4 = n.enableIpv4;
       return { key: n.key, name: n.name, action: 'create', labels, create };
     });
   const volumes = Object.values(manifest.volumes)

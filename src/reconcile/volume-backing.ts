@@ -18,6 +18,8 @@ export interface BackingVolume {
   /** Not on the engine yet: apply creates it (with `labels`) before the container. */
   create: boolean;
   labels: Record<string, string>;
+  /** The entry's `volume_driver` (Compose's driver for the volumes the engine makes for it); a volume that exists keeps its own. */
+  driver?: string;
   /**
    * A volume of the container being replaced that holds this path's data (an anonymous volume,
    * or the backing volume of an entry whose key changed): apply copies it into `name` after the
@@ -92,6 +94,7 @@ export function backingFor(
   return anonymousPaths(manifest, spec, images).map(({ path, readOnly }) => {
     const name = backingVolumeName(manifest.name, spec.name, path);
     const b: BackingVolume = { name, path, readOnly, create: !existing.has(name), labels: backingLabels(manifest, spec.name, path) };
+    if (spec.volumeDriver !== undefined) b.driver = spec.volumeDriver;
     const prev = old?.mounts.find((m) => m.type === 'volume' && m.destination === path && m.name);
     if (prev && prev.name !== name && !old!.shared.has(prev.name!)) b.carryFrom = prev.name;
     return b;

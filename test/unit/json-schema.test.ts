@@ -39,7 +39,7 @@ describe('schema/dom0.schema.json', () => {
     const defs = schema.$defs as Record<string, { properties: object }>;
     const offered = new Set([...Object.keys(schema.properties as object), ...Object.keys(defs.container!.properties)]);
     const rejected = UNSUPPORTED_COMPOSE_KEYS.filter((k) => !(k in containerShape) && !['volumes', 'networks'].includes(k));
-    expect(rejected.length).toBeGreaterThan(10);
+    expect(rejected.length).toBeGreaterThan(0); // not vacuous (the list shrinks as keys become supported)
     for (const k of rejected) expect(offered.has(k), k).toBe(false);
   });
 });
@@ -65,7 +65,7 @@ describe('the example manifests validate against the schema', () => {
 
   it.each([
     ['an unknown service key', 'services:\n  web: {image: a, imagee: b}\n'],
-    ['a rejected Compose key', 'services:\n  web: {image: a, build: .}\n'],
+    ['a rejected Compose key', 'services:\n  web: {image: a, scale: 2}\n'],
     ['an unknown top-level key', 'servics: {}\n'],
     ['a service without image', 'services:\n  web: {command: ls}\n'],
   ])('rejects %s, as the loader does', (_n, text) => {

@@ -7,7 +7,7 @@ import { manifest, svc } from '../reconcile/build.js';
 describe('mountsConfig', () => {
   const m = { ...manifest({}), volumes: { data: { name: 'fleet_data', external: false } } } as unknown as ReturnType<typeof manifest>;
   const cases: Array<[string, ContainerSpec['volumes'], string[], Array<{ name: string; destination: string }>, Partial<ReturnType<typeof mountsConfig>>]> = [
-    ['bind, read-only with propagation', [{ type: 'bind', source: '/srv', target: '/s', readOnly: true, bindPropagation: 'rslave' } as never], [], [], { binds: ['/srv:/s:ro,rslave'], mounts: [] }],
+    ['bind, read-only with propagation', [{ type: 'bind', source: '/srv', target: '/s', readOnly: true, bindPropagation: 'rslave' } as never], [], [], { binds: [], mounts: [{ Type: 'bind', Source: '/srv', Target: '/s', ReadOnly: true, BindOptions: { Propagation: 'rslave' } }] }],
     ['bind, read-write', [{ type: 'bind', source: '/srv', target: '/s', readOnly: false } as never], [], [], { binds: ['/srv:/s'] }],
     [
       'named volume by its engine name, nocopy',
@@ -67,7 +67,7 @@ describe('networkConfig', () => {
         networkMode: 'alpha',
         links: ['the-db:database'],
         networkingConfig: { EndpointsConfig: { alpha: { Aliases: ['a'], Links: ['the-db:database'], IPAMConfig: { IPv4Address: '10.0.0.5', IPv6Address: undefined } } } },
-        extraNetworks: [{ network: 'zeta', aliases: ['a'], ipv4Address: undefined, ipv6Address: undefined, links: ['the-db:database'] }],
+        extraNetworks: [{ network: 'zeta', aliases: ['a'], links: ['the-db:database'] }],
       },
     ],
   ])('%s', (_, spec, expected) => {

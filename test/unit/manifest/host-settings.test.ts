@@ -82,8 +82,6 @@ describe('single-host service keys → normalized spec', () => {
     ['gpus string other than all', 'gpus: some', 'expected "all" or a list of device requests'],
     ['gpus count with device_ids', 'gpus: [{count: 1, device_ids: ["0"]}]', '`count` and `device_ids` cannot be combined'],
     ['blkio weight range', 'blkio_config: {weight: 5}', '`blkio_config.weight` must be an integer from 10 to 1000, got 5'],
-    ['still unsupported: isolation', 'isolation: default', '`isolation` is not supported by dom0: Windows-only setting'],
-    ['still unsupported: label_file', 'label_file: ./labels', '`label_file` is not supported by dom0'],
     ['external_links with two colons', 'external_links: ["a:b:c"]', 'invalid link "a:b:c": expected NAME or NAME:ALIAS'],
   ])('rejects %s', (_, body, message) => {
     expect(loadErrors(service(body)).join('\n')).toContain(message);
