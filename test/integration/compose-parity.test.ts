@@ -42,8 +42,7 @@
 //   blkio device throttles and weight_device (a block device of the engine's host) - these four are
 //   probed and covered when the engine takes them; privileged (the test engine cannot grant all
 //   capabilities); enable_ipv6 / ipv6_address (IPv6 on the daemon).
-// - external_links (a container outside both projects), pid `service:` (ipc `service:` and
-//   network_mode `service:` are covered), build (image-build.test.ts).
+// - external_links (a container outside both projects), build (image-build.test.ts).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -177,6 +176,7 @@ ${opt.cpuRtRuntime ? '    cpu_rt_runtime: 10000\n' : ''}    mem_limit: 32m
     image: ${BUSYBOX}
     command: sleep 3600
     network_mode: "service:${S}-netted"
+    pid: "service:${S}-netted"
     depends_on: [${S}-netted]
   ${S}-hosted:
     image: ${BUSYBOX}
@@ -461,12 +461,18 @@ describeEngine('compose parity: docker-compose 1.29 and dom0 give the same conta
     for (const k of KNOWN) expect(found.some((d) => k.match.test(d)), `known difference no longer seen (${k.why}): ${k.match}`).toBe(true);
   });
 
-  it('the comparison sees the keys: a few fields as the file sets them', () => {
+  it('the comparison sees the keys: a few fields as the file sets them, and a changed one is reported', () => {
+    const changed = structuredClone(composeSide.containers[`${S}-tuned`]) as { HostConfig: Record<string, Json> };
+    changed.HostConfig.CpuShares = 1024;
+    expect(diff(changed, dom0Side.containers[`${S}-tuned`])).toEqual(['HostConfig.CpuShares: compose 1024, dom0 512']);
+
     const tuned = dom0Side.containers[`${S}-tuned`] as { HostConfig: Record<string, Json>; Config: Record<string, Json> };
     expect(tuned.HostConfig).toMatchObject({ CpuShares: 512, PidMode: 'host', IpcMode: 'shareable', ShmSize: 32 * 1024 * 1024, Init: true });
     expect(tuned.Config).toMatchObject({ Hostname: 'tuned-host', StopSignal: 'SIGINT', StopTimeout: 7 });
     const peer = dom0Side.containers[`${S}-peer`] as { HostConfig: Record<string, Json>; Networks: Record<string, { Links?: string[] }> };
     expect(peer.HostConfig.IpcMode).toBe(`container:<${S}-tuned>`);
+    const sidecar = dom0Side.containers[`${S}-sidecar`] as { HostConfig: Record<string, Json> };
+    expect(sidecar.HostConfig).toMatchObject({ NetworkMode: `container:<${S}-netted>`, PidMode: `container:<${S}-netted>` });
     expect(peer.HostConfig.VolumesFrom).toEqual([`<${S}-netted>:ro`]);
     expect(Object.keys(peer.Networks).sort()).toEqual(['<p>_back', '<p>_front']);
   });
