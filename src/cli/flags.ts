@@ -24,3 +24,24 @@ export function durationFlag(flag: string) {
     return Math.max(1, ms);
   };
 }
+
+/** `--since`: a duration back from now (10m, 1h30m), an RFC 3339 time, or Unix seconds, as `docker logs --since`; returns Unix seconds. */
+export function sinceFlag(now: () => number = Date.now) {
+  return (v: string): number => {
+    const s = v.trim();
+    if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+    const d = parseDuration(s);
+    if (d.ok) return (now() - d.value) / 1000;
+    const t = Date.parse(s);
+    if (/^\d{4}-\d{2}-\d{2}/.test(s) && Number.isFinite(t)) return t / 1000;
+    throw new UsageError(`--since takes a duration (10m, 1h30m), an RFC 3339 time (2026-01-02T15:04:05Z) or Unix seconds, not "${v}"`);
+  };
+}
+
+/** `--tail`: a number of lines, or "all". */
+export function tailFlag(v: string): number | undefined {
+  if (v === 'all') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--tail takes a number of lines ≥ 0 or "all", not "${v}"`);
+  return n;
+}

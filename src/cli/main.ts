@@ -18,6 +18,7 @@ import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
 import { environmentHelp } from './environment.js';
 import { versionCommand } from './version.js';
+import { logsCommand } from './logs.js';
 import { buildInfo } from '../version.js';
 import { logFormatError, logLevelError } from '../log.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   graphCommand(program);
   upCommand(program);
   healthCommand(program);
+  logsCommand(program);
   versionCommand(program);
   return program;
 }

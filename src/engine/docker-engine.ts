@@ -20,8 +20,10 @@ import type {
   MountInfo,
   NetworkInfo,
   PullOptions,
+  StreamLogsOptions,
   VolumeInfo,
 } from './engine.js';
+import { type LogLine, LogLines } from './log-stream.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
 import { endpointSettings } from './container-config.js';
 import { normalizeError } from './errors.js';
@@ -185,6 +187,33 @@ export class DockerEngine implements Engine {
       },
       () => '',
     );
+  }
+
+  async streamLogs(id: string, o: StreamLogsOptions, onLine: (line: LogLine) => void): Promise<void> {
+    const c = this.docker.getContainer(id);
+    const info = await this.call('inspectContainer', () => c.inspect());
+    const lines = new LogLines(info.Config.Tty);
+    const query = { stdout: true, stderr: true, timestamps: o.timestamps ?? false, since: o.since ?? 0, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+    if (!o.follow) {
+      const buf = (await this.call('containerLogs', () => c.logs({ ...query, follow: false }))) as unknown as Buffer;
+      for (const l of [...lines.push(buf), ...lines.end()]) onLine(l);
+      return;
+    }
+    const stream = (await this.call('containerLogs', () => c.logs({ ...query, follow: true, abortSignal: o.signal }))) as unknown as Readable;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        for (const l of lines.end()) onLine(l);
+        resolve();
+      };
+      stream.on('data', (chunk: Buffer) => {
+        for (const l of lines.push(chunk)) onLine(l);
+      });
+      stream.once('end', done);
+      stream.once('close', done);
+      // an abort or a dropped connection ends the log like its end does
+      stream.once('error', done);
+      o.signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+    });
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {

@@ -1,5 +1,8 @@
 // The narrow slice of the Docker Engine that dom0 uses, in dom0's own types.
 // One adapter (docker-engine.ts) implements it; nothing else talks to the engine.
+import type { LogLine } from './log-stream.js';
+
+export type { LogLine } from './log-stream.js';
 
 export type ContainerState =
   | 'created'
@@ -155,6 +158,17 @@ export interface EngineVersion {
   apiVersion: string; // the Engine API version it speaks, e.g. "1.45"
 }
 
+export interface StreamLogsOptions {
+  follow?: boolean;
+  /** Lines from the end of the log; default all. */
+  tail?: number;
+  /** Only lines after this time, in Unix seconds. */
+  since?: number;
+  /** Each line starts with the engine's RFC 3339 timestamp and a space. */
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface Engine {
   ping(): Promise<void>;
   version(): Promise<EngineVersion>;
@@ -171,6 +185,11 @@ export interface Engine {
   removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
   containerLogs(id: string, tailLines: number): Promise<string>;
+  /**
+   * A container's log lines as `docker logs` gives them, each passed to `onLine`; resolves at the
+   * end of the log, or with `follow` when the container stops or `signal` aborts.
+   */
+  streamLogs(id: string, opts: StreamLogsOptions, onLine: (line: LogLine) => void): Promise<void>;
   /**
    * Copies the directory `path` of one container into the same path of another (as `docker cp`
    * does; works on stopped and created containers, through their volumes).

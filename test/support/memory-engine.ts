@@ -301,6 +301,11 @@ export class MemoryEngine implements Engine {
     this.emit(c, 'rename');
   }
 
+  async streamLogs(id: string): Promise<void> {
+    this.enter('streamLogs', id);
+    this.must(id);
+  }
+
   async containerLogs(id: string, _tailLines: number): Promise<string> {
     this.enter('containerLogs', id);
     this.must(id);
