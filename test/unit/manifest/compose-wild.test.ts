@@ -96,7 +96,7 @@ describe('compose-wild values resolve as Compose resolves them', () => {
     ['mastodon', 'sidekiq', 'YAML "\\ " escape in a healthcheck', (e) => e.healthcheck?.test, ['CMD-SHELL', "ps aux | grep '[s]idekiq 6' || false"]],
     ['airflow', 'airflow-worker', 'x- anchor merge; user from .env', (e) => e.user, '50000:0'],
     ['genai-stack', 'loader', '${V-"quoted"}: the default keeps its quotes', (e) => e.environment.LANGCHAIN_ENDPOINT, '"https://api.smith.langchain.com"'],
-    ['genai-stack', 'database', '$PWD unset: empty, so the bind source is /data', (e) => e.volumes.map((v) => v.source), ['/data']],
+    ['genai-stack', 'database', '$PWD unset: empty, so the bind source is /data', (e) => e.volumes.map((v) => (v.type === 'bind' ? v.source : v.type)), ['/data']],
     ['genai-stack', 'database', 'JSON-looking value and ${A-x}/${B-y}', (e) => [e.environment.NEO4J_PLUGINS, e.environment.NEO4J_AUTH], ['["apoc"]', 'neo4j/password']],
     ['open-webui', 'nginx', '${OPEN_WEBUI_PORT-3000}:80', (e) => e.ports, [{ containerPort: 80, protocol: 'tcp', hostPort: '3000' }]],
     ['open-webui', 'open-webui', "'NAME=' is an empty value, not unset", (e) => e.environment.WEBUI_SECRET_KEY, ''],
