@@ -441,7 +441,7 @@ export function renderTable(rows: Row[]): string {
   const count = (st: Status) => rows.filter((r) => r.status === st).length;
   out.push(`${rows.length} keys: ${count('supported')} supported, ${count('ignored')} ignored with a warning, ${count('rejected')} rejected.`, '');
   for (const section of [...new Set(rows.map((r) => r.section))]) {
-    out.push(`**${section}**`, '', '| key | status | loader message |', '| --- | --- | --- |');
+    out.push(`**\`${section}\`**`, '', '| key | status | loader message |', '| --- | --- | --- |');
     for (const r of rows.filter((x) => x.section === section)) out.push(`| \`${r.key}\` | ${STATUS_TEXT[r.status]} | ${cell(r.note)} |`);
     out.push('');
   }
