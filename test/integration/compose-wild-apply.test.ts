@@ -20,18 +20,18 @@ const CONVERT = path.join(REPO_ROOT, 'scripts', 'compose-wild-convert.mjs');
 // mounts two volumes at /prometheus; the engine refuses it, as it would under Compose),
 // plausible-ce (nofile 262144 is above the test engine's limit), netbox-docker (rejected: `:z`),
 // the stacks that need host privileges (pihole, wireguard, netdata) or the Docker socket, and more of
-// the same shape (wordpress, n8n, ...: they convert and apply too; ten keep the file fast).
+// the same shape (gitea, wordpress, n8n, ...: they convert and apply too; ten keep the file fast).
 const STACKS = [
+  'airflow',
+  'genai-stack',
+  'superset',
+  'authentik',
   'awesome-nginx-flask-mysql',
   'awesome-react-java-mysql',
-  'awesome-gitea-postgres',
-  'awesome-postgresql-pgadmin',
-  'awesome-elasticsearch-logstash-kibana',
-  'airflow',
-  'authentik',
-  'immich',
-  'superset',
   'mastodon',
+  'immich',
+  'awesome-elasticsearch-logstash-kibana',
+  'awesome-postgresql-pgadmin',
 ];
 
 interface ComposeDoc {
