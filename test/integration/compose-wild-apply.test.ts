@@ -2,7 +2,8 @@
 // (images swapped for busybox, names made unique, host ports ephemeral, bind sources under a temp
 // dir; every other key kept), applied with the built CLI on the test engine: every service runs
 // (a one-shot service others wait on with service_completed_successfully exits 0), a second apply
-// changes nothing, `down` removes the containers.
+// keeps every container (the exited one-shot is started again, as `docker compose up` does), `down`
+// removes the containers.
 //
 // Stacks run three at a time in beforeAll (each is a separate fleet), then each is checked on its own.
 
