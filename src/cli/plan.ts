@@ -3,6 +3,7 @@ import { observe } from '../reconcile/observe.js';
 import { LABEL } from '../reconcile/labels.js';
 import { plan, type Plan } from '../reconcile/plan.js';
 import { planPulls } from '../reconcile/pull.js';
+import { hasBuilds, hashBuilds, planBuilds } from '../reconcile/build.js';
 import { PullTimes } from '../registry/pull-state.js';
 import { stateDirFromEnv } from '../state-path.js';
 import { engine, type GlobalOptions, loadWithNotes, manifestPath } from './context.js';
@@ -29,6 +30,7 @@ export function planJson(p: Plan, info?: LoadInfo): object {
     fleet: p.fleet,
     ...(info ? { origin: info.origin, notes: info.notes } : {}),
     pulls: p.pulls.map((s) => ({ image: s.ref, refs: s.refs, policy: s.policy, action: s.action, reason: s.reason, ...(s.presentId ? { imageId: s.presentId } : {}) })),
+    builds: p.builds,
     networks: p.networks.map(({ create: _create, ...n }) => n),
     volumes: p.volumes.map(({ create: _create, ...v }) => v),
     actions: p.actions.map(({ name, kind, action, reasons, spec: _spec, dependsOn: _deps, labels, ...inputs }) => ({
@@ -60,7 +62,8 @@ export function planCommand(program: Command): void {
       const observed = await observe(eng, manifest);
       const times = PullTimes.open(stateDirFromEnv());
       const pulls = planPulls(manifest, observed.images, (c) => times.lastPulledAt(c), Date.now());
-      const p = plan(manifest, observed, { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss, pulls });
+      const builds = planBuilds(manifest, observed.images, hasBuilds(manifest) ? await hashBuilds(manifest) : new Map());
+      const p = plan(manifest, observed, { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss, pulls, builds });
       out(o.json ? `${JSON.stringify(planJson(p, { origin: manifest.origin, notes }))}\n` : printPlan(p, notes));
     });
 }

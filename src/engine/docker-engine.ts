@@ -4,8 +4,9 @@
 import './slim-dockerode.js';
 import Docker from 'dockerode';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
+  BuildRequest,
   ContainerDetails,
   ContainerState,
   ContainerSummary,
@@ -26,6 +27,7 @@ import type {
 import { type LogLine, LogLines } from './log-stream.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
 import { endpointSettings } from './container-config.js';
+import { followBuild } from './build-stream.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
@@ -260,6 +262,34 @@ export class DockerEngine implements Engine {
         watch.clear();
         opts.signal?.removeEventListener('abort', onCallerAbort);
       }
+    });
+  }
+
+  async buildImage(req: BuildRequest): Promise<string> {
+    const tag = req.tags[0] ?? '(untagged)';
+    return this.call('buildImage', async () => {
+      // Query parameters of the classic builder; objects are sent as JSON, a list of `t` repeated.
+      const opts: Record<string, unknown> = {
+        t: req.tags,
+        buildargs: req.args,
+        labels: req.labels,
+        nocache: req.noCache,
+        pull: req.pull,
+        rm: true,
+        forcerm: true,
+        abortSignal: req.signal,
+      };
+      if (req.remote !== undefined) opts.remote = req.remote;
+      if (req.dockerfile !== undefined) opts.dockerfile = req.dockerfile;
+      if (req.target !== undefined) opts.target = req.target;
+      if (req.network !== undefined) opts.networkmode = req.network;
+      if (req.extraHosts.length > 0) opts.extrahosts = req.extraHosts.join(',');
+      if (req.shmSizeBytes !== undefined) opts.shmsize = req.shmSizeBytes;
+      if (req.cacheFrom.length > 0) opts.cachefrom = req.cacheFrom;
+      if (req.platform !== undefined) opts.platform = req.platform;
+      const body = req.context ? Readable.from(req.context) : undefined;
+      const stream = (await this.docker.buildImage(body as never, opts as Docker.ImageBuildOptions)) as Readable;
+      return followBuild(tag, stream, req.onOutput);
     });
   }
 

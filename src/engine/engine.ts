@@ -81,6 +81,30 @@ export interface PullOptions {
   platform?: string;
 }
 
+/** POST /build (the Engine API builder): a local context as a tar stream, or a git URL the engine fetches. */
+export interface BuildRequest {
+  /** The names the image gets; the first is the entry's image. */
+  tags: string[];
+  /** The context as an uncompressed tar; absent with `remote`. */
+  context?: AsyncIterable<Uint8Array>;
+  remote?: string;
+  /** The Dockerfile's path inside the context (or the remote repository). */
+  dockerfile?: string;
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  network?: string;
+  extraHosts: string[];
+  shmSizeBytes?: number;
+  noCache: boolean;
+  pull: boolean;
+  cacheFrom: string[];
+  platform?: string;
+  /** Each line of the builder's output ("Step 1/3 : FROM busybox", a RUN's output...). */
+  onOutput?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
 export interface NetworkInfo {
   id: string;
   name: string;
@@ -198,6 +222,8 @@ export interface Engine {
 
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   pullImage(ref: string, opts?: PullOptions): Promise<void>;
+  /** Builds and tags an image; resolves with its ID. The build's own failure is an EngineError of kind `invalid`. */
+  buildImage(req: BuildRequest): Promise<string>;
 
   listNetworks(): Promise<NetworkInfo[]>;
   createNetwork(req: CreateNetworkRequest): Promise<string>;

@@ -3,6 +3,7 @@
 
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseDotenv, parseRawEnv } from './dotenv.js';
+import { buildSpec, defaultImageName } from './build.js';
 import type { BindSourceHook } from './host-paths.js';
 import type { Path } from './diagnostics.js';
 import { setOwn } from './own.js';
@@ -127,7 +128,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     kind: e.kind === 'job' ? 'job' : 'service',
     name: e.key,
     containerName: containerNameOf(e),
-    image: s.image,
+    image: s.image ?? defaultImageName(model.name, e.key),
     environment: environment(e, s, model, ctx),
     ports: spend(s.ports ?? [], l.budget, () => ctx.report([...at, 'ports'], tooManyPorts, true)) ? (s.ports ?? []).flatMap(expandPorts) : [],
     expose: spend(s.expose ?? [], l.budget, () => ctx.report([...at, 'expose'], tooManyPorts, true))
@@ -173,6 +174,14 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
   if (s.stop_grace_period !== undefined) spec.stopGracePeriodMs = s.stop_grace_period;
   if (s.shm_size !== undefined) spec.shmSizeBytes = s.shm_size;
   if (s.platform !== undefined) spec.platform = s.platform;
+  if (s.build !== undefined) {
+    spec.build = buildSpec(s.build, s.platform, s.image !== undefined, at, {
+      env: ctx.env,
+      resolveLocal: (p) => resolvePath(p, model.dir, ctx.home),
+      report: ctx.report,
+      warn: ctx.warn,
+    });
+  }
   hostSettings(spec, s, ctx, at);
   if (s.logging) {
     spec.logging = { options: sortedRecord(Object.entries(s.logging.options ?? {}).filter((kv): kv is [string, string] => kv[1] !== null)) };

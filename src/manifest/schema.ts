@@ -24,7 +24,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
 
 export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   attach: 'dom0 does not attach to container output; read it with `docker logs`',
-  build: 'dom0 runs prebuilt images; build and push the image, then reference it with `image`',
   cpu_count: 'Windows-only CPU setting; use `cpus`',
   cpu_percent: 'Windows-only CPU setting; use `cpus`',
   credential_spec: 'Windows-only setting',
@@ -213,7 +212,7 @@ const pullPolicy = z.string().transform(
       case 'weekly':
         return { ok: true, value: { everyMs: 604_800_000 } };
       case 'build':
-        return { ok: false, error: 'pull_policy `build` is not supported by dom0: it runs prebuilt images' };
+        return { ok: true, value: 'build' };
     }
     if (s.startsWith('every_')) {
       const d = parseDuration(s.slice('every_'.length), { long: true });
@@ -221,7 +220,7 @@ const pullPolicy = z.string().transform(
       if (d.value <= 0) return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: the interval must be positive` };
       return { ok: true, value: { everyMs: d.value } };
     }
-    return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: expected always, missing, never, daily, weekly or every_<duration> (e.g. every_12h)` };
+    return { ok: false, error: `invalid pull_policy ${JSON.stringify(s)}: expected always, missing, never, build, daily, weekly or every_<duration> (e.g. every_12h)` };
   }),
 );
 
@@ -617,8 +616,67 @@ const deploy = strict({
 
 export type ParsedDeploy = z.output<typeof deploy>;
 
+/** `build` keys the classic Engine API builder (POST /build) has no equivalent for: warned about, ignored. */
+export const IGNORED_BUILD_KEYS: Readonly<Record<string, string>> = {
+  ssh: 'the Engine API builder forwards no SSH agent (a Dockerfile using `RUN --mount=type=ssh` fails to build)',
+  secrets: 'the Engine API builder mounts no build secrets (a Dockerfile using `RUN --mount=type=secret` fails to build)',
+  cache_to: 'exporting the build cache needs BuildKit (buildx)',
+  provenance: 'attestations need BuildKit (buildx)',
+  sbom: 'attestations need BuildKit (buildx)',
+  entitlements: 'entitlements need BuildKit (buildx)',
+  privileged: 'privileged builds need BuildKit (buildx)',
+  isolation: 'a Windows-only setting',
+  ulimits: 'build ulimits are not passed to the Engine API builder',
+};
+
+const build = byKind<ParsedBuild>('a path (the build context) or a mapping', {
+  string: str.min(1, 'build must not be empty').transform((context): ParsedBuild => ({ context })),
+  object: strict(
+    {
+      context: str.min(1, 'build.context must not be empty').optional(),
+      dockerfile: str.min(1, 'build.dockerfile must not be empty').optional(),
+      dockerfile_inline: str.optional(),
+      args: keyValues(null).optional(),
+      target: str.optional(),
+      labels: labels.optional(),
+      network: str.optional(),
+      extra_hosts: extraHosts.optional(),
+      shm_size: byteSize.optional(),
+      no_cache: boolish.optional(),
+      pull: boolish.optional(),
+      cache_from: strList.optional(),
+      tags: strList.optional(),
+      platforms: strList.optional(),
+      ...Object.fromEntries(Object.keys(IGNORED_BUILD_KEYS).map((k) => [k, anything])),
+    },
+    {
+      additional_contexts:
+        'the Engine API builder takes one context; merge the extra contexts into it (or build with `docker buildx` and reference the image with `image`)',
+    },
+  ) as unknown as z.ZodType<ParsedBuild>,
+});
+
+export interface ParsedBuild {
+  context?: string;
+  dockerfile?: string;
+  dockerfile_inline?: string;
+  args?: Record<string, string | null>;
+  target?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  extra_hosts?: string[];
+  shm_size?: number;
+  no_cache?: boolean;
+  pull?: boolean;
+  cache_from?: string[];
+  tags?: string[];
+  platforms?: string[];
+  [ignored: string]: unknown;
+}
+
 export const containerShape = {
-  image: str.min(1, 'image must not be empty'),
+  image: str.min(1, 'image must not be empty').optional(),
+  build: build.optional(),
   command: command.optional(),
   entrypoint: command.optional(),
   environment: keyValues(null).optional(),
@@ -697,7 +755,18 @@ export const containerShape = {
   isolation: str.min(1, 'isolation must not be empty').optional(),
   deploy: deploy.optional(),
 };
-export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS);
+export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS).check(
+  // An entry needs an image to run: `image`, or `build` (tagged `<fleet>-<entry>` without `image`).
+  // Checked even when other keys failed, so a missing image is reported with them.
+  z.superRefine(
+    (c: { image?: unknown; build?: unknown } | undefined, ctx) => {
+      if (typeof c === 'object' && c !== null && c.image === undefined && c.build === undefined) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['image'], input: undefined, message: 'missing `image`' });
+      }
+    },
+    { when: () => true },
+  ),
+);
 
 export type ParsedContainer = z.output<typeof containerSchema>;
 

@@ -99,11 +99,39 @@ export interface BlkioConfig {
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'build' | { everyMs: number };
 
+/** `build:` of an entry, normalized: what dom0 sends to the Engine API's POST /build. */
+export interface BuildSpec {
+  /** An absolute directory as dom0 sees it (relative contexts resolve against the manifest's directory), or a git URL (`remote`). */
+  context: string;
+  /** The context is a git URL the engine fetches itself (sent as `remote`). */
+  remote: boolean;
+  /** Relative to the context (default "Dockerfile"); unset with `dockerfileInline`. */
+  dockerfile?: string;
+  dockerfileInline?: string;
+  /** Build args; a bare `KEY` takes its value from dom0's environment, and is dropped when unset. */
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  network?: string;
+  extraHosts: string[]; // "host:ip"
+  shmSizeBytes?: number;
+  noCache: boolean;
+  pull: boolean;
+  cacheFrom: string[];
+  /** More names for the built image, besides the entry's `image`. */
+  tags: string[];
+  platform?: string;
+  /** `image` was not set: the image is named `<fleet>-<entry>` and never pulled. */
+  localName: boolean;
+}
+
 export interface ContainerSpec {
   kind: 'service' | 'job';
   name: string; // the entry key
   containerName: string; // container_name or the key
-  image: string; // as written (after interpolation), e.g. "busybox:latest"
+  image: string; // as written (after interpolation), e.g. "busybox:latest"; with `build` and no `image`: `<fleet>-<entry>`
+  /** Built through the Engine API before containers are created (see reconcile/build.ts). Not hashed: the image ID is. */
+  build?: BuildSpec;
   command?: string[];
   entrypoint?: string[];
   environment: Record<string, string>; // env_file merged first, then environment; keys without value are resolved from the process env or dropped

@@ -1,8 +1,10 @@
-// Apply = observe → plan the pulls → pull → the pulled images observed again → plan → execute.
+// Apply = observe → plan the pulls → pull → plan the builds → build → the new images observed again
+// → plan → execute.
 // The plan it returns is the very plan it carried out; what happened is beside it (outcomes).
 import type { Engine } from '../engine/engine.js';
 import { silentLogger, type Log } from '../log.js';
 import type { Manifest } from '../manifest/types.js';
+import { type BuildHashes, type BuildOutcome, type BuildStep, executeBuilds, hasBuilds, hashBuilds, planBuilds } from './build.js';
 import { type EntryOutcome, execute } from './execute.js';
 import { observe, type Observed } from './observe.js';
 import { plan, type Plan } from './plan.js';
@@ -40,6 +42,8 @@ export interface ApplyResult {
   durationMs: number;
   /** What the pulls did: images that fell back to a local copy, failed, were pulled. */
   pulls: PullOutcome;
+  /** What the builds did (entries with `build:`): images built, kept, failed. */
+  builds: BuildOutcome;
 }
 
 export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptions = {}): Promise<ApplyResult> {
@@ -55,7 +59,12 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
     pullSteps = planPulls(manifest, before.images, (c) => run.ctx.times.lastPulledAt(c), run.now());
     pulls = await executePulls(pullSteps, before.images, run);
   }
-  const observed = withPulledImages(before, pulls);
+  const pulled = withPulledImages(before, pulls);
+  // Hashing reads every build context: only for a manifest that builds.
+  const hashes: BuildHashes = hasBuilds(manifest) ? await hashBuilds(manifest) : new Map();
+  const buildSteps: BuildStep[] = planBuilds(manifest, pulled.images, hashes);
+  const builds = await executeBuilds(buildSteps, manifest, engine, log, opts.pull?.signal);
+  const observed = withBuiltImages(pulled, builds);
   const thePlan = plan(manifest, observed, {
     adopt: opts.adopt,
     acceptDataLoss: opts.acceptDataLoss,
@@ -63,14 +72,16 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
     protect: opts.protect,
     waitTimeoutMs: opts.waitTimeoutMs,
     pulls: pullSteps,
+    builds: buildSteps,
   });
-  const outcomes = await execute(manifest, thePlan, engine, { concurrency: opts.concurrency, log, pullFailures: pulls.failed, sleep: opts.sleep });
+  const imageFailures = new Map([...pulls.failed, ...builds.failed]);
+  const outcomes = await execute(manifest, thePlan, engine, { concurrency: opts.concurrency, log, pullFailures: imageFailures, sleep: opts.sleep });
   const converged = outcomes.every((o) => o.status === 'ok');
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
   const durationMs = Date.now() - started;
   log.info({ event: 'apply-finished', fleet: manifest.name, converged, counts, durationMs }, `apply ${converged ? 'converged' : 'did not converge'}`);
-  return { plan: thePlan, outcomes, converged, durationMs, pulls };
+  return { plan: thePlan, outcomes, converged, durationMs, pulls, builds };
 }
 
 /** The observation with the images as the pulls left them (each pull inspected its image after). */
@@ -83,6 +94,18 @@ function withPulledImages(observed: Observed, pulls: PullOutcome): Observed {
       images[r] = row.image;
       imageIds[r] = row.image.id;
     }
+  }
+  return { ...observed, images, imageIds };
+}
+
+/** The observation with the images the builds made. */
+function withBuiltImages(observed: Observed, builds: BuildOutcome): Observed {
+  const images = { ...observed.images };
+  const imageIds = { ...observed.imageIds };
+  for (const row of builds.images) {
+    if (row.result !== 'built' || !row.info) continue;
+    images[row.image] = row.info;
+    imageIds[row.image] = row.info.id;
   }
   return { ...observed, images, imageIds };
 }

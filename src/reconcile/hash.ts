@@ -10,9 +10,10 @@ export const HASH_SCHEME = 1;
 /**
  * Fields that never force a recreate: ordering, provenance, pull behaviour, and the container's
  * name (identity, not config: a renamed entry is handled by plan, and a volume container renamed
- * by hand with `docker rename` still matches).
+ * by hand with `docker rename` still matches). `build` is stood for by the image ID it produced (its
+ * context path differs between the host and dom0's container).
  */
-const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy', 'containerName']);
+const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy', 'containerName', 'build']);
 
 export type Canonical = null | boolean | number | string | Canonical[] | { [k: string]: Canonical };
 

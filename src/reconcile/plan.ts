@@ -8,6 +8,7 @@ import type { Observed, ObservedContainer } from './observe.js';
 import { composeLabels, LABEL, replacementName } from './labels.js';
 import { type BackingVolume, backingFor, pathsChangingKind } from './volume-backing.js';
 import { claimFor, type EntryClaim, type FleetIdentity, isThisManifests, nameIsRecorded } from './ownership.js';
+import type { BuildStep } from './build.js';
 import type { PullStep } from './pull.js';
 import { type NetworkStep, resourceConflicts, resourceSteps, usedResources, type VolumeStep } from './resources.js';
 import { boundTo, formatRestart } from './restart-policy.js';
@@ -73,6 +74,8 @@ export interface Plan {
   readonly fleet: string;
   /** Per distinct image: pull or not, and why (decided before the pulls; empty with --no-pull). */
   readonly pulls: readonly PullStep[];
+  /** Per image an entry builds (`build:`): build or not, and why (decided after the pulls). */
+  readonly builds: readonly BuildStep[];
   readonly networks: readonly NetworkStep[];
   readonly volumes: readonly VolumeStep[];
   readonly actions: readonly Action[];
@@ -97,6 +100,8 @@ export interface PlanOptions {
   waitTimeoutMs?: number;
   /** The pull decisions made before this plan (planPulls), carried in the plan as they were. */
   pulls?: readonly PullStep[];
+  /** The build decisions (planBuilds), carried in the plan as they were. */
+  builds?: readonly BuildStep[];
 }
 
 export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
@@ -181,6 +186,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
   return {
     fleet,
     pulls: opts.pulls ?? [],
+    builds: opts.builds ?? [],
     ...resourceSteps(manifest, observed),
     actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
   };
@@ -390,7 +396,9 @@ function decide(e: EntrySpec, a: Draft, current: ObservedContainer | undefined, 
   if (!current) {
     a.action = e.kind === 'job' ? 'run' : 'create';
     a.reasons.push(e.kind === 'job' ? 'not yet run for this config' : 'does not exist');
-    if (observed.imageIds[e.image] === undefined) a.reasons.push(`image ${e.image} will be pulled`);
+    if (observed.imageIds[e.image] === undefined) {
+      a.reasons.push(`image ${e.image} will be ${opts.builds?.some((b) => b.image === e.image && b.action === 'build') ? 'built' : 'pulled'}`);
+    }
     return a;
   }
   if (decideOwnership(e, a, current, opts, ctx)) return a;

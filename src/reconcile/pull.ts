@@ -123,19 +123,45 @@ export interface PullStep {
   platform?: string;
   /** An every_<d>/daily/weekly policy: a successful pull is recorded in the state dir. */
   timed: boolean;
+  /**
+   * An entry builds this image (`build:`): a failed pull fails nothing, the image is built instead
+   * (as Compose does), so the pull is tried once, without retries.
+   */
+  buildable?: true;
+}
+
+interface ImageGroup {
+  refs: string[];
+  policies: PullPolicy[];
+  /** An entry builds it. */
+  buildable: boolean;
+  /** It is built under the name dom0 gave it (`<fleet>-<entry>`, no `image:`): there is nothing to pull. */
+  localName: boolean;
 }
 
 /** The images of a manifest, each distinct image once, with its spellings and policies. */
-function imageGroups(manifest: Manifest): Map<string, { refs: string[]; policies: PullPolicy[] }> {
-  const groups = new Map<string, { refs: string[]; policies: PullPolicy[] }>();
+function imageGroups(manifest: Manifest): Map<string, ImageGroup> {
+  const groups = new Map<string, ImageGroup>();
   for (const e of entries(manifest)) {
     const key = parseImageRef(e.image).canonical;
-    const g = groups.get(key) ?? { refs: [], policies: [] };
+    const g = groups.get(key) ?? { refs: [], policies: [], buildable: false, localName: false };
     if (!g.refs.includes(e.image)) g.refs.push(e.image);
     g.policies.push(e.pullPolicy);
+    if (e.kind !== 'volume' && e.build) {
+      g.buildable = true;
+      if (e.build.localName) g.localName = true;
+    }
     groups.set(key, g);
   }
   return groups;
+}
+
+/** A pull decision for an image an entry builds, when the build decides instead (Compose: pull_policy build, never). */
+function buildInstead(g: ImageGroup, present: boolean): string | undefined {
+  if (g.localName) return 'built by dom0 (no `image:` to pull)';
+  if (g.policies.includes('build')) return 'pull_policy build: built, not pulled';
+  if (!present && g.policies.every((p) => p === 'never')) return 'not present locally and pull_policy is never: built, not pulled';
+  return undefined;
 }
 
 /**
@@ -152,6 +178,11 @@ export function planPulls(
   for (const [canonical, g] of imageGroups(manifest)) {
     const ref = g.refs[0]!;
     const before = images[ref];
+    const instead = g.buildable ? buildInstead(g, before !== undefined) : undefined;
+    if (instead !== undefined) {
+      out.push({ image: canonical, ref, refs: g.refs, policy: formatPolicy(effectivePolicy(g.policies)), action: 'skip', reason: instead, presentId: before?.id, timed: false, buildable: true });
+      continue;
+    }
     const digestPinned = parseImageRef(ref).digest !== undefined;
     const policy = effectivePolicy(g.policies);
     // Pull times matter (and the state dir is touched) only for every_<d>/daily/weekly.
@@ -165,6 +196,10 @@ export function planPulls(
       now,
     });
     const step: PullStep = { image: canonical, ref, refs: g.refs, policy: formatPolicy(policy), action: decision.action, reason: decision.reason, presentId: before?.id, timed };
+    if (g.buildable) {
+      step.buildable = true;
+      if (decision.action === 'pull' && !before) step.reason += '; built if the pull fails';
+    }
     const platform = [...manifest.jobs, ...manifest.services].find((e) => e.platform && g.refs.includes(e.image))?.platform;
     if (platform) step.platform = platform;
     out.push(step);
@@ -194,7 +229,9 @@ export async function executePulls(steps: readonly PullStep[], images: Readonly<
       limit(async () => {
         const row = await pullStep(run, step, images[step.ref]);
         out.images.push(row);
-        if (row.result === 'failed') {
+        if (row.result === 'failed' && step.buildable) {
+          // Built instead (build.ts): neither a failure of its entries nor a background retry.
+        } else if (row.result === 'failed') {
           for (const r of row.refs) out.failed.set(r, row.error ?? `image ${r} could not be pulled`);
           if (row.transient) out.retryable.push(...row.refs);
         } else if (row.result === 'fallback') out.fellBack.push(...row.refs);
@@ -244,7 +281,7 @@ async function pullStep(run: PullRun, step: PullStep, before: ImageInfo | undefi
   try {
     success = await pullOne(run.engine, ref, {
       credentials: run.ctx.credentials,
-      retry: run.ctx.retry,
+      retry: step.buildable ? { ...run.ctx.retry, attempts: 1 } : run.ctx.retry,
       stallTimeoutMs: run.ctx.stallTimeoutMs,
       progressIntervalMs: run.ctx.progressIntervalMs,
       log,
@@ -270,7 +307,8 @@ async function pullStep(run: PullRun, step: PullStep, before: ImageInfo | undefi
       );
     } else {
       row.result = 'failed';
-      log.error({ event: 'pull-failed', ...fields }, err.message);
+      if (step.buildable) log.info({ event: 'pull-failed', ...fields, buildable: true }, `${err.message}; the image will be built`);
+      else log.error({ event: 'pull-failed', ...fields }, err.message);
     }
     return row;
   }

@@ -2,6 +2,7 @@
 // down and status run in unit tests without Docker. Any call can be told to fail (`failOn`), and
 // what a started container does (keeps running, or exits with a code) is scripted (`onStart`).
 import type {
+  BuildRequest,
   ContainerDetails,
   ContainerState,
   CreateContainerRequest,
@@ -324,6 +325,29 @@ export class MemoryEngine implements Engine {
     return i ? { ...i } : undefined;
   }
 
+  /** Every build, in order, with the context's tar entries read (names, in order). */
+  readonly builds: Array<Omit<BuildRequest, 'context' | 'onOutput' | 'signal'> & { entries?: string[] }> = [];
+
+  async buildImage(req: BuildRequest): Promise<string> {
+    this.enter('buildImage', req.tags[0]);
+    let entries: string[] | undefined;
+    let content = '';
+    if (req.context) {
+      const chunks: Buffer[] = [];
+      for await (const c of req.context) chunks.push(Buffer.from(c));
+      const tar = Buffer.concat(chunks);
+      entries = tarNames(tar);
+      content = tar.toString('base64');
+    }
+    const { context: _c, onOutput, signal: _s, ...rest } = req;
+    this.builds.push({ ...rest, entries });
+    onOutput?.(`Step 1/1 : FROM scratch`);
+    // The same inputs give the same image ID, as the engine's build cache would.
+    const id = `sha256:${hex(JSON.stringify({ ...rest, content }))}`;
+    for (const t of req.tags) this.addImage(t, { id, repoTags: req.tags, labels: { ...req.labels } });
+    return id;
+  }
+
   async pullImage(ref: string, _opts?: PullOptions): Promise<void> {
     this.enter('pullImage', ref);
     if (!this.images.has(ref)) this.addImage(ref);
@@ -408,4 +432,28 @@ function hex(s: string): string {
     out += h.toString(16).padStart(8, '0');
   }
   return out.slice(0, 64);
+}
+
+/** The entry names of an uncompressed ustar/pax archive, in order (pax `path` records win). */
+function tarNames(tar: Buffer): string[] {
+  const out: string[] = [];
+  let pending: string | undefined;
+  for (let i = 0; i + 512 <= tar.length; ) {
+    const h = tar.subarray(i, i + 512);
+    if (h.every((b) => b === 0)) break;
+    const field = (o: number, n: number) => h.subarray(o, o + n).toString('utf8').replace(/\0.*$/s, '');
+    const size = parseInt(field(124, 12).trim() || '0', 8);
+    const type = field(156, 1);
+    const data = tar.subarray(i + 512, i + 512 + size);
+    if (type === 'x') {
+      const m = /\d+ path=([^\n]*)\n/.exec(data.toString('utf8'));
+      pending = m?.[1];
+    } else {
+      const prefix = field(345, 155);
+      out.push(pending ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100)));
+      pending = undefined;
+    }
+    i += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
 }
