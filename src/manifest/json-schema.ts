@@ -6,7 +6,7 @@
 // stays the judge. As in the loader, every mapping is closed except for `x-*` keys, and a key
 // whose value is null counts as not set.
 import { z } from 'zod';
-import { containerSchema, fileObjectSchema, networkSchema, registrySchema, topSchema, volumeContainerSchema, volumeSchema } from './schema.js';
+import { containerObjectSchema, fileObjectSchema, networkSchema, registrySchema, topSchema, volumeContainerSchema, volumeSchema } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,7 +63,7 @@ export function manifestJsonSchema(): Json {
     ...top,
     $defs: {
       // `image`, `build`, or both (the loader checks this in containerSchema's refinement).
-      container: { ...toJson(containerSchema), anyOf: [{ required: ['image'] }, { required: ['build'] }] },
+      container: { ...toJson(containerObjectSchema), anyOf: [{ required: ['image'] }, { required: ['build'] }] },
       volume_container: toJson(volumeContainerSchema),
       volume: toJson(volumeSchema),
       network: toJson(networkSchema),

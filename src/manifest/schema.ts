@@ -755,7 +755,9 @@ export const containerShape = {
   isolation: str.min(1, 'isolation must not be empty').optional(),
   deploy: deploy.optional(),
 };
-export const containerSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS).check(
+/** The mapping alone (the JSON Schema is made from it: zod's generator drops what a refinement wraps). */
+export const containerObjectSchema = strict(containerShape, UNSUPPORTED_SERVICE_KEYS);
+export const containerSchema = containerObjectSchema.check(
   // An entry needs an image to run: `image`, or `build` (tagged `<fleet>-<entry>` without `image`).
   // Checked even when other keys failed, so a missing image is reported with them.
   z.superRefine(
