@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type {
   BuildRequest,
   ContainerDetails,
+  ContainerFile,
   ContainerState,
   ContainerSummary,
   CreateContainerRequest,
@@ -16,6 +17,8 @@ import type {
   Engine,
   EngineVersion,
   EventStream,
+  ExecRequest,
+  ExecResult,
   HealthState,
   ImageInfo,
   MountInfo,
@@ -31,6 +34,10 @@ import { followBuild } from './build-stream.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
+import { singleFileTar } from './tar.js';
+
+/** How much of an exec's output is kept (its end). */
+const EXEC_OUTPUT_BYTES = 4096;
 
 export interface DockerEngineOptions {
   /** "unix:///var/run/docker.sock", "tcp://host:port", or a bare socket path. Default: resolved as the docker CLI does (docker-endpoint.ts). */
@@ -348,6 +355,45 @@ export class DockerEngine implements Engine {
       // The archive's root is the directory's own name: extract it into the parent.
       const parent = path.replace(/\/+$/, '').replace(/\/[^/]*$/, '') || '/';
       await this.docker.getContainer(toId).putArchive(tar, { path: parent });
+    });
+  }
+
+  async putFile(id: string, file: ContainerFile): Promise<void> {
+    const tar = singleFileTar(file);
+    await this.call('putFile', () => this.docker.getContainer(id).putArchive(tar, { path: '/' }));
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<ExecResult> {
+    return this.call('exec', async () => {
+      const exec = await this.docker.getContainer(id).exec({
+        Cmd: req.command,
+        User: req.user,
+        Privileged: req.privileged ?? false,
+        WorkingDir: req.workingDir,
+        Env: req.env ? Object.entries(req.env).map(([k, v]) => `${k}=${v}`) : undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
+      const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
+      let kept = Buffer.alloc(0);
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (c: Buffer) => {
+          kept = Buffer.concat([kept, c]);
+          // Whole frames only, so the multiplexed stream stays readable after a cut.
+          while (kept.length > 2 * EXEC_OUTPUT_BYTES && kept.length >= 8) kept = kept.subarray(8 + kept.readUInt32BE(4));
+        });
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      // The output can end a moment before the engine records the exit.
+      let info = await exec.inspect();
+      for (let i = 0; info.Running && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        info = await exec.inspect();
+      }
+      return { exitCode: info.ExitCode ?? -1, output: demux(kept).slice(-EXEC_OUTPUT_BYTES) };
     });
   }
 

@@ -162,6 +162,30 @@ export interface CreateContainerRequest {
   platform?: string;
 }
 
+/** One file written into a container: a secret or config whose value is not a file on the host. */
+export interface ContainerFile {
+  path: string; // absolute, inside the container; missing parent directories are made
+  content: string;
+  uid?: number; // default 0
+  gid?: number; // default 0
+  mode: number; // permission bits, e.g. 0o444
+}
+
+/** A command run in a running container (a lifecycle hook), as `docker exec` runs it. */
+export interface ExecRequest {
+  command: string[];
+  user?: string;
+  privileged?: boolean;
+  workingDir?: string;
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** The end of its stdout and stderr, interleaved (a few KB at most). */
+  output: string;
+}
+
 export interface EngineEvent {
   type: string; // "container" | "network" | ...
   action: string; // "start" | "die" | "health_status: healthy" | "destroy" | ...
@@ -219,6 +243,10 @@ export interface Engine {
    * does; works on stopped and created containers, through their volumes).
    */
   copyPath(fromId: string, path: string, toId: string): Promise<void>;
+  /** Writes one file into a container, created or running (a one-file tar extracted at "/"). */
+  putFile(id: string, file: ContainerFile): Promise<void>;
+  /** Runs a command in a running container and waits for it to exit. */
+  exec(id: string, req: ExecRequest): Promise<ExecResult>;
 
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   pullImage(ref: string, opts?: PullOptions): Promise<void>;

@@ -43,8 +43,8 @@ const SECTIONS: Readonly<Record<string, [description: string, def: string, nullE
   volume_containers: ['Containers created (never started) to hold data directories, shared through volumes_from (dom0)', 'volume_container', false],
   volumes: ['Named volumes, as in Compose', 'volume', true],
   networks: ['Networks, as in Compose; "default" is the fleet network', 'network', true],
-  secrets: ['Secrets, as in Compose on one host: files bind-mounted read-only at /run/secrets/<name>', 'file_object', false],
-  configs: ['Configs, as in Compose on one host: files bind-mounted read-only at their target (default /<name>)', 'file_object', false],
+  secrets: ['Secrets, as in Compose on one host: files bind-mounted read-only, or values from `environment`/`content` written into the container, at /run/secrets/<name>', 'file_object', false],
+  configs: ['Configs, as in Compose on one host: files bind-mounted read-only, or values from `environment`/`content` written into the container, at their target (default /<name>)', 'file_object', false],
   jobs: ['Containers that run to completion on every boot, in dependency order (dom0); the keys of a service', 'container', false],
   services: ['Long-running containers, as in Compose', 'container', false],
 };

@@ -9,7 +9,8 @@ import type { Path } from './diagnostics.js';
 import { setOwn } from './own.js';
 import type { Lookup } from './interpolate.js';
 import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
-import { fileDefinitions, fileMounts, type FileMountContext } from './file-mounts.js';
+import { attachFiles, fileContents, fileDefinitions, type FileMountContext, type FileSource } from './file-mounts.js';
+import { attachHooks } from './hooks.js';
 import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
 import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
 import type {
@@ -64,6 +65,7 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
       const m = resolveMount({ type: 'bind', source: file, target: '/', readOnly: true }, model.dir, ctx, at);
       return { local: resolvePath(file, model.dir, ctx.home), source: m.type === 'bind' ? m.source : file };
     },
+    env: ctx.env,
   };
   const files = { secrets: fileDefinitions('secrets', model, fileCtx), configs: fileDefinitions('configs', model, fileCtx), ctx: fileCtx };
 
@@ -90,7 +92,13 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
     networks: networks(model, [...jobs, ...services]),
     registries: registries(model, ctx),
     pullPolicy: model.pullPolicy,
+    ...withFileContents(fileContents(files.secrets, files.configs)),
   };
+}
+
+/** Manifest.fileContents, only when there is a value to write (a Map: never shown as JSON). */
+function withFileContents(contents: Map<string, string>): { fileContents?: ReadonlyMap<string, string> } {
+  return contents.size > 0 ? { fileContents: contents } : {};
 }
 
 function volumeContainer(e: Entry, s: ParsedVolumeContainer, model: Model): VolumeContainerSpec {
@@ -111,7 +119,7 @@ interface Lookups {
   kinds: Map<string, Entry['kind']>;
   byContainerName: Map<string, string>;
   budget: { ports: number };
-  files: { secrets: Map<string, string>; configs: Map<string, string>; ctx: FileMountContext };
+  files: { secrets: Map<string, FileSource>; configs: Map<string, FileSource>; ctx: FileMountContext };
 }
 
 function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeContext, l: Lookups): ContainerSpec {
@@ -136,8 +144,6 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
       : [],
     volumes: [
       ...mounts,
-      ...fileMounts('secrets', s.secrets ?? [], l.files.secrets, model, l.files.ctx, at, taken),
-      ...fileMounts('configs', s.configs ?? [], l.files.configs, model, l.files.ctx, at, taken),
     ],
     volumesFrom,
     links,
@@ -183,6 +189,8 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
     });
   }
   hostSettings(spec, s, ctx, at);
+  attachFiles(spec, s, l.files, model, l.files.ctx, at, taken);
+  attachHooks(spec, s, ctx, at);
   if (s.logging) {
     spec.logging = { options: sortedRecord(Object.entries(s.logging.options ?? {}).filter((kv): kv is [string, string] => kv[1] !== null)) };
     if (s.logging.driver !== undefined) spec.logging.driver = s.logging.driver;

@@ -31,8 +31,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   driver_opts: 'driver options are set per network: under the service\'s `networks.<key>.driver_opts`, or on a top-level network',
   extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
   models: 'AI model runners are not part of the boot',
-  post_start: 'lifecycle hooks are not implemented; use a job that depends on the service',
-  pre_stop: 'lifecycle hooks are not implemented',
   profiles: 'every entry of the manifest is part of the boot; comment an entry out to disable it',
   provider: 'external service providers are not implemented',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
@@ -228,6 +226,18 @@ const command = byKind<string[]>('a string or a list of strings', {
   string: z.string().transform(parsed(shellSplit)),
   array: z.array(scalarStr),
 });
+
+/** `post_start` / `pre_stop`: commands exec'd in the container, as Compose's lifecycle hooks. */
+const lifecycleHooks = z.array(
+  strict({
+    command: command,
+    user: scalarStr.optional(),
+    privileged: boolish.optional(),
+    working_dir: str.optional(),
+    environment: keyValues(null).optional(),
+  }),
+);
+export type ParsedLifecycleHook = z.output<typeof lifecycleHooks>[number];
 
 // ---------------------------------------------------------------------------------------------
 // Services and jobs.
@@ -751,6 +761,8 @@ export const containerShape = {
   blkio_config: blkioConfig.optional(),
   storage_opt: stringMap.optional(),
   annotations: keyValues('').optional(),
+  post_start: lifecycleHooks.optional(),
+  pre_stop: lifecycleHooks.optional(),
   volume_driver: str.min(1, 'volume_driver must not be empty').optional(),
   isolation: str.min(1, 'isolation must not be empty').optional(),
   deploy: deploy.optional(),
@@ -853,16 +865,16 @@ export const registrySchema = strict({
 });
 export type ParsedRegistry = z.output<typeof registrySchema>;
 
-/** Top-level `secrets` / `configs` entry: on one host, a file bind-mounted read-only. */
+/** Top-level `secrets` / `configs` entry: a file bind-mounted read-only, or a value (`environment`, `content`) written into the container. */
 export const fileObjectSchema = strict(
   {
     file: str.min(1).optional(),
     environment: str.min(1).optional(),
+    content: str.optional(),
     external: boolish.optional(),
     name: str.min(1).optional(),
   },
   {
-    content: 'inline `content` is not implemented; write it to a file and use `file`',
     driver: 'secret drivers are a Swarm feature; on one host use `file`',
     driver_opts: 'secret drivers are a Swarm feature; on one host use `file`',
     template_driver: 'templated secrets and configs are a Swarm feature; on one host use `file`',

@@ -97,6 +97,28 @@ export interface BlkioConfig {
   deviceWriteIops?: Array<{ path: string; rate: number }>;
 }
 
+/** A lifecycle hook (`post_start`, `pre_stop`): a command exec'd in the service's container. */
+export interface LifecycleHook {
+  command: string[];
+  user?: string;
+  privileged: boolean;
+  workingDir?: string;
+  environment: Record<string, string>;
+}
+
+/**
+ * A secret or config whose value is not a host file (`environment:`, `content:`): written into
+ * the container after create, before start. Only the value's digest is here (and so in the
+ * config hash); the value itself is in Manifest.fileContents.
+ */
+export interface FileCopy {
+  target: string;
+  digest: string; // envValueDigest of the value
+  uid?: number;
+  gid?: number;
+  mode: number;
+}
+
 export type PullPolicy = 'always' | 'missing' | 'never' | 'build' | { everyMs: number };
 
 /** `build:` of an entry, normalized: what dom0 sends to the Engine API's POST /build. */
@@ -203,6 +225,9 @@ export interface ContainerSpec {
   blkio?: BlkioConfig;
   storageOpt?: Record<string, string>;
   annotations?: Record<string, string>;
+  fileCopies?: FileCopy[]; // secrets and configs from `environment:` or `content:`
+  postStart?: LifecycleHook[]; // services only
+  preStop?: LifecycleHook[];
   volumeDriver?: string; // HostConfig.VolumeDriver, and the driver of the entry's backing volumes
   isolation?: string; // HostConfig.Isolation (a Linux engine accepts only "default")
   // Where the entry was declared (set by normalize; no stage reads it yet). Not hashed.
@@ -270,6 +295,8 @@ export interface Manifest {
   networks: Record<string, NetworkSpec>; // always contains "default" (the fleet network) unless every entry uses network_mode
   registries: Record<string, RegistryCredential>;
   pullPolicy: PullPolicy; // manifest default (x-dom0 top-level `pull_policy`), "missing" if unset
+  /** Values of secrets and configs written into containers (FileCopy), by digest. A Map, so it never shows in JSON. */
+  fileContents?: ReadonlyMap<string, string>;
 }
 
 export type LoadResult =

@@ -8,6 +8,7 @@ import { limiter } from '../concurrency.js';
 import type { Engine } from '../engine/engine.js';
 import { silentLogger, type Log } from '../log.js';
 import type { Manifest } from '../manifest/types.js';
+import { runPreStop } from './hooks.js';
 import { LABEL } from './labels.js';
 import { observe, type ObservedContainer } from './observe.js';
 import { resourceOfThisManifest } from './ownership.js';
@@ -49,6 +50,7 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
   const warnings: string[] = [];
 
   const running: ObservedContainer[] = [];
+  const orphan = new Set(thePlan.actions.filter((a) => a.orphan && a.containerId).map((a) => a.containerId!)); // no pre_stop: not the entry's
   const volumeContainers: ObservedContainer[] = [];
   for (const a of thePlan.actions) {
     if (a.action === 'blocked') {
@@ -76,6 +78,7 @@ export async function down(manifest: Manifest, engine: Engine, opts: DownOptions
   const run = limiter(Math.max(1, opts.concurrency ?? 8));
   const removeOne = async (c: ObservedContainer, volumes: boolean) => {
     const t0 = Date.now();
+    if (c.state === 'running' && !orphan.has(c.id)) await runPreStop(engine, c.id, manifest.services.find((s) => s.name === c.owner?.name), log);
     await engine.stopContainer(c.id);
     await engine.removeContainer(c.id, { force: true, volumes });
     removed.push(c.name);

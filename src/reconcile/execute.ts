@@ -8,8 +8,9 @@ import { serviceRequest, volumeContainerRequest } from '../engine/container-conf
 import type { Engine } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import { silentLogger, type Log } from '../log.js';
-import type { ContainerSpec, EntrySpec, Manifest } from '../manifest/types.js';
+import type { ContainerSpec, EntrySpec, FileCopy, Manifest } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
+import { runHooks, runPreStop } from './hooks.js';
 import { replacementName } from './labels.js';
 import type { Action, ActionType, Plan } from './plan.js';
 import { Readiness, WaitError } from './readiness.js';
@@ -186,9 +187,11 @@ class Executor {
           return;
         case 'start':
           await this.engine.startContainer(current!);
+          await this.postStart(a, spec, current!);
           return;
-        case 'restart':
+        case 'restart':          if (a.preStop) await runPreStop(this.engine, current!, spec, this.log);
           await this.engine.restartContainer(current!, a.stopSeconds);
+          await this.postStart(a, spec, current!);
           return;
         case 'create':
         case 'recreate':
@@ -198,6 +201,7 @@ class Executor {
           else if (!current) id = await this.create(a, spec, a.containerName);
           this.ids.set(a.name, id!);
           if (spec.kind !== 'volume') await this.engine.startContainer(id!);
+          await this.postStart(a, spec, id!);
           return;
         }
         default:
@@ -205,6 +209,11 @@ class Executor {
       }
     });
     if (a.awaitJob) await this.awaitJob(a, a.awaitJob);
+  }
+
+  /** post_start hooks, when the plan says the step runs them: one that fails fails the step (as in Compose). */
+  private async postStart(a: Action, spec: EntrySpec, id: string): Promise<void> {
+    if (a.postStart && spec.kind === 'service' && spec.postStart) await runHooks(this.engine, id, a.name, 'post_start', spec.postStart, this.log);
   }
 
   /** Waits for a job to exit 0; `restart: on-failure[:N]` runs it again (N, or 3, times) with backoff. */
@@ -232,7 +241,26 @@ class Executor {
     const keepVolumes = spec.kind === 'volume' ? (a.keepVolumes ?? []) : (a.backing ?? []).map((b) => ({ name: b.name, destination: b.path }));
     const ctx = { name, labels: { ...a.labels! }, keepVolumes: keepVolumes.map((k) => ({ ...k })) };
     const req = spec.kind === 'volume' ? volumeContainerRequest(spec, ctx) : serviceRequest(this.manifest, spec as ContainerSpec, ctx);
-    return this.engine.createContainer(req);
+    const id = await this.engine.createContainer(req);
+    if (spec.kind !== 'volume' && spec.fileCopies?.length) {
+      try {
+        await this.writeFiles(spec.fileCopies, id);
+      } catch (e) {
+        // Never leave a container that would start without its secrets.
+        await this.engine.removeContainer(id, { force: true, volumes: false }).catch(() => undefined);
+        throw e;
+      }
+    }
+    return id;
+  }
+
+  /** Secrets and configs from `environment:` or `content:`, written in before the first start. */
+  private async writeFiles(copies: readonly FileCopy[], id: string): Promise<void> {
+    for (const f of copies) {
+      const content = this.manifest.fileContents?.get(f.digest);
+      if (content === undefined) throw new Error(`no value for ${f.target} in the manifest`);
+      await this.engine.putFile(id, { path: f.target, content, uid: f.uid, gid: f.gid, mode: f.mode });
+    }
   }
 
   /**
@@ -244,6 +272,7 @@ class Executor {
    */
   private async replace(a: Action, spec: EntrySpec, oldId: string): Promise<string> {
     const id = await this.create(a, spec, replacementName(a.containerName));
+    if (a.preStop) await runPreStop(this.engine, oldId, spec, this.log);
     if (a.stopOld) await this.engine.stopContainer(oldId, a.stopSeconds).catch(ignoreGone);
     try {
       for (const b of a.backing ?? []) {

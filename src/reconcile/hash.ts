@@ -46,6 +46,10 @@ export function hashedSpec(spec: EntrySpec, imageId: string | undefined): { [k: 
   // The hashed spec is stored in the io.dom0.spec label, which anyone who can list containers
   // reads: environment values (passwords, tokens) go in as their digests, keys stay readable.
   if (spec.kind !== 'volume' && spec.environment) picked.environment = hashedValues(spec.environment);
+  // Lifecycle hooks' environments likewise.
+  for (const k of ['postStart', 'preStop'] as const) {
+    if (spec.kind !== 'volume' && spec[k]) picked[k] = spec[k].map((h) => ({ ...h, environment: hashedValues(h.environment) }));
+  }
   return (canonicalize(picked) as { [k: string]: Canonical } | undefined) ?? {};
 }
 

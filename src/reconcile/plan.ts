@@ -12,6 +12,7 @@ import type { BuildStep } from './build.js';
 import type { PullStep } from './pull.js';
 import { type NetworkStep, resourceConflicts, resourceSteps, usedResources, type VolumeStep } from './resources.js';
 import { boundTo, formatRestart } from './restart-policy.js';
+import { hookSteps } from './hooks.js';
 
 export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
 
@@ -63,6 +64,10 @@ export interface Action {
   readonly waits: readonly Wait[];
   /** A job execute waits for (it runs, or is running or restarting): how long, and how often it runs again on failure. */
   readonly awaitJob?: { readonly timeoutMs: number; readonly retries: number };
+  /** Run the entry's pre_stop hooks in the running container before this step stops it (hooks.ts; the commands stay in the spec). */
+  readonly preStop?: true;
+  /** Run the entry's post_start hooks once this step has started the container. */
+  readonly postStart?: true;
 }
 
 /** Plan's working copy of an action, made immutable when the plan is returned. */
@@ -281,6 +286,7 @@ function finishAction(
       a.awaitJob = { timeoutMs, retries };
     }
   }
+  Object.assign(a, hookSteps(e, a, current));
   if (!createsContainer(a)) return;
   a.labels = containerLabels(manifest, e, a);
   if (a.replace && current) {

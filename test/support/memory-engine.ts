@@ -4,6 +4,7 @@
 import type {
   BuildRequest,
   ContainerDetails,
+  ContainerFile,
   ContainerState,
   CreateContainerRequest,
   CreateNetworkRequest,
@@ -11,6 +12,8 @@ import type {
   Engine,
   EngineEvent,
   EventStream,
+  ExecRequest,
+  ExecResult,
   ImageInfo,
   MountInfo,
   NetworkInfo,
@@ -35,6 +38,10 @@ export interface MemoryContainer {
   created: number;
   /** How many times it was started. */
   starts: number;
+  /** Files written into it (putFile), by path. */
+  files?: Map<string, ContainerFile>;
+  /** Commands run in it (exec), in order. */
+  execs?: ExecRequest[];
 }
 
 /** What a started container does: keep running (undefined), or exit with a code (after `afterMs`). */
@@ -61,6 +68,8 @@ export class MemoryEngine implements Engine {
   readonly calls: Record<string, number> = {};
   /** What a container does when started; default: runs until stopped. */
   onStart: (c: MemoryContainer) => StartBehaviour = () => undefined;
+  /** What an exec does; default: exits 0 without output. */
+  onExec: (c: MemoryContainer, req: ExecRequest) => ExecResult = () => ({ exitCode: 0, output: '' });
 
   private seq = 0;
   private failures: Failure[] = [];
@@ -317,6 +326,20 @@ export class MemoryEngine implements Engine {
     this.enter('copyPath', fromId, path, toId);
     this.must(fromId);
     this.must(toId);
+  }
+
+  async putFile(id: string, file: ContainerFile): Promise<void> {
+    this.enter('putFile', id, file.path); // never the content
+    const c = this.must(id);
+    (c.files ??= new Map()).set(file.path, { ...file });
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<ExecResult> {
+    this.enter('exec', id, req.command.join(' '));
+    const c = this.must(id);
+    if (c.state !== 'running') throw new EngineError('conflict', `container ${c.id} is not running`, 409);
+    (c.execs ??= []).push({ ...req });
+    return this.onExec(c, req);
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {

@@ -78,7 +78,7 @@ describe('secrets and configs become read-only bind mounts', () => {
 describe('errors', () => {
   it.each([
     ['external', `secrets:\n  token: {external: true}\nservices:\n  web: {image: busybox, secrets: [token]}\n`, '2:21: external secrets need a Swarm; on one host use `file:`'],
-    ['environment', `configs:\n  app: {environment: APP_CONF}\nservices:\n  web: {image: busybox, configs: [app]}\n`, '2:22: configs from `environment` are not supported yet; write the value to a file and use `file:`'],
+    ['environment unset', `configs:\n  app: {environment: APP_CONF}\nservices:\n  web: {image: busybox, configs: [app]}\n`, '2:22: environment variable APP_CONF is not set (config `app` takes its value from it)'],
     ['no file', `secrets:\n  token: {}\nservices:\n  web: {image: busybox}\n`, '2:3: secret `token` needs `file:`'],
     ['missing file', `secrets:\n  token: {file: ./nope}\nservices:\n  web: {image: busybox}\n`, '2:17: secret file ./nope does not exist'],
     ['a directory', `configs:\n  app: {file: ./a-dir}\nservices:\n  web: {image: busybox}\n`, '2:15: config file ./a-dir is not a regular file'],
