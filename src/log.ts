@@ -31,7 +31,14 @@ export interface LogOptions {
   pretty?: boolean;
   /** File descriptor to write to; default 2 (stderr), so stdout stays for command output. */
   fd?: number;
+  /**
+   * Also given every event at info and above, whatever `level` is, as the object written (secrets
+   * already scrubbed): the journal behind `dom0 up --listen`.
+   */
+  tap?: (event: Record<string, unknown>) => void;
 }
+
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 export function createLogger(opts: LogOptions = {}): Log {
   const fd = opts.fd ?? 2;
@@ -43,10 +50,24 @@ export function createLogger(opts: LogOptions = {}): Log {
     redact: { paths: ['password', '*.password', 'auth', '*.auth', 'identitytoken', '*.identitytoken'], censor: '[redacted]' },
     hooks: { streamWrite: (s: string) => scrub(s) },
   };
-  if (opts.pretty ?? prettyByDefault()) {
-    return pino(base, pretty({ destination: fd, sync: true, colorize: process.stderr.isTTY === true, singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
-  }
-  return pino(base, pino.destination({ fd, sync: true }));
+  const out =
+    (opts.pretty ?? prettyByDefault())
+      ? pretty({ destination: fd, sync: true, colorize: process.stderr.isTTY === true, singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
+      : pino.destination({ fd, sync: true });
+  const tap = opts.tap;
+  if (!tap) return pino(base, out);
+  const tapStream = {
+    write(line: string) {
+      try {
+        tap(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a line the journal cannot read is still in the log
+      }
+    },
+  };
+  const streams: pino.StreamEntry[] = [{ level: 'info', stream: tapStream }];
+  if (level !== 'silent') streams.push({ level: level as pino.Level, stream: out });
+  return pino({ ...base, level: (LEVEL_VALUES[level] ?? 30) < 30 ? level : 'info' }, pino.multistream(streams));
 }
 
 export function silentLogger(): Log {

@@ -52,8 +52,9 @@ export async function loadOrThrow(file: string): Promise<Manifest> {
   return (await loadWithNotes(file)).manifest;
 }
 
-export function logger(opts: GlobalOptions): Log {
-  return createLogger({ level: opts.logLevel ?? process.env.DOM0_LOG_LEVEL ?? 'info' });
+/** `tap`: also given every event at info and above (the `up --listen` journal). */
+export function logger(opts: GlobalOptions, tap?: (event: Record<string, unknown>) => void): Log {
+  return createLogger({ level: opts.logLevel ?? process.env.DOM0_LOG_LEVEL ?? 'info', ...(tap ? { tap } : {}) });
 }
 
 let theEngine: DockerEngine | undefined;

@@ -1,8 +1,41 @@
 import { type Command, Option } from 'commander';
-import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
+import { readFileSync } from 'node:fs';
+import { heartbeatProblem, StateDir, stateDirFromEnv } from '../up/state-dir.js';
+import { Journal } from '../up/journal.js';
 import { UpLoop } from '../up/loop.js';
+import { isLoopback, parseListenAddress, StatusServer, type ListenAddress } from '../up/status-server.js';
+import { UsageError } from './errors.js';
+import { registerSecret } from '../redact.js';
 import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
 import { durationFlag, parseConcurrency } from './flags.js';
+
+interface UpFlags {
+  stateDir?: string;
+  reconcileInterval: number;
+  concurrency: number;
+  pullConcurrency?: number;
+  timeout?: number;
+  listen?: ListenAddress;
+  listenTokenFile?: string;
+}
+
+function listenFlag(v: string): ListenAddress {
+  const a = parseListenAddress(v);
+  if ('error' in a) throw new UsageError(a.error);
+  return a;
+}
+
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').split('\n')[0]!.trim();
+  } catch (e) {
+    throw new UsageError(`--listen-token-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (token === '') throw new UsageError(`--listen-token-file: ${file} is empty`);
+  registerSecret(token);
+  return token;
+}
 
 export function upCommand(program: Command): void {
   program
@@ -13,21 +46,43 @@ export function upCommand(program: Command): void {
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <duration>', 'default wait timeout for a dependency (e.g. 90s, 5m; default: the entry\'s own, else 5m)', durationFlag('--timeout'))
-    .action(async (o: { stateDir?: string; reconcileInterval: number; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
+    .option('--listen <addr>', 'serve the read-only status page, /metrics and /healthz on HOST:PORT (127.0.0.1:9000) or a unix socket path (default: off)', listenFlag)
+    .option('--listen-token-file <file>', 'require this bearer token (the file\'s first line) on every --listen request')
+    .action(async (o: UpFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      const token = o.listenTokenFile ? readToken(o.listenTokenFile) : undefined;
+      const journal = o.listen ? new Journal() : undefined;
+      const log = logger(g, journal ? (e) => journal.record(e) : undefined);
+      const state = new StateDir(o.stateDir ?? stateDirFromEnv());
       const loop = new UpLoop({
         file: manifestPath(g),
         fleet: fleetOption(),
         engine: engine(),
-        log: logger(g),
-        state: new StateDir(o.stateDir ?? stateDirFromEnv()),
+        log,
+        state,
         reconcileIntervalMs: o.reconcileInterval,
         concurrency: o.concurrency,
         pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,
       });
+      let server: StatusServer | undefined;
+      if (o.listen && journal) {
+        server = new StatusServer(
+          { manifest: () => loop.current, engine: engine(), journal, stateDir: state.dir, healthProblem: () => heartbeatProblem(state.heartbeatAgeMs()) },
+          log,
+          token,
+        );
+        const where = await server.listen(o.listen);
+        if (!token && !isLoopback(o.listen)) {
+          log.warn({ event: 'listen-insecure', address: where }, `the status page on ${where} is reachable from other hosts without a token: use --listen-token-file`);
+        }
+        log.info({ event: 'listening', address: where }, `status page on ${'path' in o.listen ? where : `http://${where}/`}`);
+      }
       process.on('SIGHUP', () => loop.reload());
-      const stop = () => void loop.stop();
+      const stop = () => {
+        void server?.close();
+        void loop.stop();
+      };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       loop.start().catch((e: Error) => {

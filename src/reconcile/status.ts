@@ -15,6 +15,8 @@ export interface StatusRow {
   container: string;
   id?: string;
   state: string; // container state, or "-" when missing
+  /** The engine's own summary, e.g. "Up 3 minutes (healthy)", "Exited (1) 2 seconds ago". */
+  status?: string;
   health?: string;
   exitCode?: number;
   image: string;
@@ -36,6 +38,7 @@ export async function status(manifest: Manifest, engine: Engine): Promise<Status
       ...base,
       id: c.id.slice(0, 12),
       state: c.state,
+      status: c.status,
       health: c.health,
       exitCode: c.exitCode,
       restart: owned ? c.labels[LABEL.restart] : undefined,

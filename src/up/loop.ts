@@ -93,6 +93,11 @@ export class UpLoop {
     void this.follow();
   }
 
+  /** The manifest being applied (undefined until one loaded). */
+  get current(): Manifest | undefined {
+    return this.manifest;
+  }
+
   /** SIGHUP: re-apply at once. */
   reload(): void {
     this.request('full', 'SIGHUP');

@@ -26,6 +26,16 @@ export class StateFileError extends Error {
   override readonly name = 'StateFileError';
 }
 
+/** Fresh enough: the loop beats every 5 s. `dom0 health` and /healthz share this rule. */
+export const HEARTBEAT_MAX_AGE_MS = 30_000;
+
+/** Why the `up` loop is not alive, or undefined when its heartbeat is fresh. */
+export function heartbeatProblem(ageMs: number | undefined): string | undefined {
+  if (ageMs === undefined) return 'no heartbeat: dom0 up is not running';
+  if (ageMs > HEARTBEAT_MAX_AGE_MS) return `heartbeat is ${Math.round(ageMs / 1000)}s old`;
+  return undefined;
+}
+
 /** Where the heartbeat goes when the state dir cannot be written. */
 const FALLBACK_HEARTBEAT = join(tmpdir(), 'dom0-heartbeat');
 

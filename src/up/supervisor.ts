@@ -154,6 +154,7 @@ export class Supervisor {
       t.consecutiveFailures++;
       t.restartsSinceApply++;
       await this.engine.startContainer(id);
+      this.log.info({ event: 'restarted', entry: name, restartsSinceApply: t.restartsSinceApply }, `${name} restarted`);
       await this.restartBoundDependents(name);
     } catch (e) {
       this.log.error({ event: 'restart-failed', entry: name, error: (e as Error).message }, `restart of ${name} failed`);
