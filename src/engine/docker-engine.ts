@@ -284,8 +284,9 @@ export class DockerEngine implements Engine {
         pull: req.pull,
         rm: true,
         forcerm: true,
-        abortSignal: req.signal,
       };
+      // dockerode takes the signal from the options (and sends it along as a query parameter too).
+      if (req.signal) opts.abortSignal = req.signal;
       if (req.remote !== undefined) opts.remote = req.remote;
       if (req.dockerfile !== undefined) opts.dockerfile = req.dockerfile;
       if (req.target !== undefined) opts.target = req.target;
@@ -294,7 +295,8 @@ export class DockerEngine implements Engine {
       if (req.shmSizeBytes !== undefined) opts.shmsize = req.shmSizeBytes;
       if (req.cacheFrom.length > 0) opts.cachefrom = req.cacheFrom;
       if (req.platform !== undefined) opts.platform = req.platform;
-      const body = req.context ? Readable.from(req.context) : undefined;
+      // With `remote` the body is empty (without one, the modem would send the options as JSON).
+      const body = Readable.from(req.context ?? []);
       const stream = (await this.docker.buildImage(body as never, opts as Docker.ImageBuildOptions)) as Readable;
       return followBuild(tag, stream, req.onOutput);
     });

@@ -22,6 +22,8 @@ export interface ContextEntry {
   size: number;
   mtimeSeconds: number;
   linkTarget?: string;
+  /** Inode, size and times: while it is the same, the file's digest is too. */
+  statKey: string;
 }
 
 /** A local context, read: its entries and the Dockerfile to name in the request. */
@@ -63,7 +65,8 @@ async function walk(root: string, rel: string, ignore: DockerIgnore, out: Contex
     const abs = join(root, path);
     const st = await lstat(abs);
     const ignored = ignore.ignores(path);
-    const base = { path, abs, mode: st.mode & 0o7777, size: 0, mtimeSeconds: Math.floor(st.mtimeMs / 1000) };
+    const statKey = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const base = { path, abs, mode: st.mode & 0o7777, size: 0, mtimeSeconds: Math.floor(st.mtimeMs / 1000), statKey };
     if (st.isDirectory()) {
       if (ignored && !ignore.hasExclusions) continue;
       if (!ignored) out.push({ ...base, type: 'dir' });
@@ -90,10 +93,24 @@ export async function buildHash(spec: BuildSpec): Promise<string> {
     if (ctx.generated) h.update(ctx.generated);
     for (const e of ctx.entries) {
       h.update(`\0${e.type} ${e.path} ${e.mode.toString(8)} ${e.size} ${e.linkTarget ?? ''}\0`);
-      if (e.type === 'file') h.update(await fileDigest(e.abs));
+      if (e.type === 'file') h.update(await cachedDigest(e));
     }
   }
   return h.digest('hex');
+}
+
+/**
+ * File digests of this process, by path, kept while the file's inode, size and times are unchanged:
+ * a repeated apply (`dom0 up` repairs) stats an unchanged context instead of reading it.
+ */
+const digests = new Map<string, { statKey: string; digest: string }>();
+
+async function cachedDigest(e: ContextEntry): Promise<string> {
+  const known = digests.get(e.abs);
+  if (known?.statKey === e.statKey) return known.digest;
+  const digest = await fileDigest(e.abs);
+  digests.set(e.abs, { statKey: e.statKey, digest });
+  return digest;
 }
 
 function fileDigest(path: string): Promise<string> {
