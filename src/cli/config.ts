@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatDiagnostic, loadManifest } from '../manifest/load.js';
-import type { ContainerSpec, Dependency, Manifest, Mount, PortBinding, PullPolicy, RestartPolicy, VolumeContainerSpec } from '../manifest/types.js';
+import type { ContainerSpec, Dependency, LifecycleHook, Manifest, Mount, PortBinding, PullPolicy, RestartPolicy, VolumeContainerSpec } from '../manifest/types.js';
 import { looksSecret, REDACTED } from '../redact.js';
 import { engine, fleetOption, type GlobalOptions, manifestPath } from './context.js';
 import { ManifestError, UsageError } from './errors.js';
@@ -102,8 +102,13 @@ function dependsOn(deps: Dependency[]): Obj {
 const environment = (env: Record<string, string>): Obj =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, looksSecret(k) ? REDACTED : v]));
 
+/** A lifecycle hook as Compose writes it, its environment redacted like the service's. */
+const hook = (h: LifecycleHook): Obj => composeFields({ ...h, environment: environment(h.environment) }, {}, []);
+
 const CONTAINER_FIELDS: Readonly<Record<string, (v: never) => Json | undefined>> = {
   environment,
+  postStart: (hs: LifecycleHook[]) => hs.map(hook),
+  preStop: (hs: LifecycleHook[]) => hs.map(hook),
   ports: (ps: PortBinding[]) => ps.map(port),
   volumes: (ms: Mount[]) => ms.map(mount),
   volumesFrom: (vs: ContainerSpec['volumesFrom']) => vs.map((v) => (v.readOnly ? `${v.name}:ro` : v.name)),
@@ -124,7 +129,8 @@ const CONTAINER_FIELDS: Readonly<Record<string, (v: never) => Json | undefined>>
 const sorted = (o: Obj): Obj => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 function container(e: ContainerSpec, image: string): Obj {
-  return sorted({ image, ...composeFields(e, CONTAINER_FIELDS, ['kind', 'name', 'image', 'position']) });
+  // fileCopies: secrets and configs written into the container; only digests, not a Compose key.
+  return sorted({ image, ...composeFields(e, CONTAINER_FIELDS, ['kind', 'name', 'image', 'position', 'fileCopies']) });
 }
 
 function volumeContainer(e: VolumeContainerSpec, image: string): Obj {
