@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { observe } from '../reconcile/observe.js';
 import { LABEL } from '../reconcile/labels.js';
-import { plan, type Plan } from '../reconcile/plan.js';
-import { planPulls } from '../reconcile/pull.js';
-import { hasBuilds, hashBuilds, planBuilds } from '../reconcile/build.js';
-import { PullTimes } from '../registry/pull-state.js';
+import type { Plan } from '../reconcile/plan.js';
+import { previewPlan } from '../reconcile/preview.js';
 import { stateDirFromEnv } from '../state-path.js';
 import { engine, type GlobalOptions, loadWithNotes, manifestPath } from './context.js';
 import { out, table } from './format.js';
@@ -58,12 +55,7 @@ export function planCommand(program: Command): void {
     .option('--accept-data-loss', "plan recreates even when a path's data would no longer be mounted")
     .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean }, cmd: Command) => {
       const { manifest, notes } = await loadWithNotes(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
-      const eng = engine();
-      const observed = await observe(eng, manifest);
-      const times = PullTimes.open(stateDirFromEnv());
-      const pulls = planPulls(manifest, observed.images, (c) => times.lastPulledAt(c), Date.now());
-      const builds = planBuilds(manifest, observed.images, hasBuilds(manifest) ? await hashBuilds(manifest) : new Map());
-      const p = plan(manifest, observed, { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss, pulls, builds });
+      const p = await previewPlan(manifest, engine(), stateDirFromEnv(), { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss });
       out(o.json ? `${JSON.stringify(planJson(p, { origin: manifest.origin, notes }))}\n` : printPlan(p, notes));
     });
 }
