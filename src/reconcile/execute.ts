@@ -189,7 +189,8 @@ class Executor {
           await this.engine.startContainer(current!);
           await this.postStart(a, spec, current!);
           return;
-        case 'restart':          if (a.preStop) await runPreStop(this.engine, current!, spec, this.log);
+        case 'restart':
+          if (a.preStop) await runPreStop(this.engine, current!, spec, this.log);
           await this.engine.restartContainer(current!, a.stopSeconds);
           await this.postStart(a, spec, current!);
           return;
