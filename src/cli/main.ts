@@ -19,6 +19,7 @@ import { validateCommand } from './validate.js';
 import { environmentHelp } from './environment.js';
 import { versionCommand } from './version.js';
 import { logsCommand } from './logs.js';
+import { completionCommand } from './completion.js';
 import { buildInfo } from '../version.js';
 import { logFormatError, logLevelError } from '../log.js';
 
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   healthCommand(program);
   logsCommand(program);
   versionCommand(program);
+  completionCommand(program);
   return program;
 }
 
