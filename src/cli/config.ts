@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { formatDiagnostic, loadManifest } from '../manifest/load.js';
 import type { ContainerSpec, Dependency, LifecycleHook, Manifest, Mount, PortBinding, PullPolicy, RestartPolicy, VolumeContainerSpec } from '../manifest/types.js';
 import { looksSecret, REDACTED } from '../redact.js';
-import { engine, fleetOption, type GlobalOptions, manifestPath } from './context.js';
+import { composeOptions, engine, fleetOption, type GlobalOptions, manifestFiles } from './context.js';
 import { ManifestError, UsageError } from './errors.js';
 import { out } from './format.js';
 
@@ -200,8 +200,7 @@ export function configCommand(program: Command): void {
     .option('--resolve-image-digests', "pin each image to the local image's repo digest (asks the engine)")
     .action(async (o: { format: string; resolveImageDigests?: boolean }, cmd: Command) => {
       if (o.format !== 'yaml' && o.format !== 'json') throw new UsageError(`--format must be yaml or json, not "${o.format}"`);
-      const file = manifestPath(cmd.optsWithGlobals<GlobalOptions>());
-      const r = await loadManifest(file, { fleet: fleetOption() });
+      const r = await loadManifest(manifestFiles(cmd.optsWithGlobals<GlobalOptions>()), { fleet: fleetOption(), ...composeOptions() });
       if (!r.ok) throw new ManifestError(r.diagnostics);
       for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
       const warn = (s: string) => process.stderr.write(`dom0: ${s}\n`);

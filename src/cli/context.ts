@@ -1,18 +1,20 @@
 // What every command needs: the manifest file, the loaded manifest, the engine and a logger.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 import { DockerEngine } from '../engine/docker-engine.js';
 import type { Engine } from '../engine/engine.js';
 import { createLogger, type Log } from '../log.js';
 import { fleetOverride } from '../manifest/fleet-name.js';
 import type { Manifest } from '../manifest/types.js';
-import { ManifestLoader } from '../up/host-view.js';
+import type { LoadOptions } from '../manifest/load.js';
+import { ManifestLoader, setLoaderDefaults } from '../up/host-view.js';
 import { ManifestError, UsageError } from './errors.js';
 
 export interface GlobalOptions {
-  file?: string;
+  file?: string[]; // -f, repeatable: merged in order, as Compose does
   logLevel?: string;
   fleet?: string;
+  profile?: string[]; // --profile, repeatable
 }
 
 // The global options of the command being run, set by main.ts before its action runs, so that
@@ -24,6 +26,28 @@ export function setGlobalOptions(g: GlobalOptions, env: NodeJS.ProcessEnv = proc
   const f = fleetOverride(g.fleet, env.DOM0_FLEET);
   if (!f.ok) throw new UsageError(f.error);
   globals = { ...g, fleet: f.name };
+  const files = manifestFiles(g, env);
+  if (files.filter((x) => x === STDIN).length > 1) throw new UsageError('`-f -` (stdin) can be given only once');
+  // Every load of this run, `dom0 up`'s reloads included, composes the same files with the same profiles.
+  setLoaderDefaults({ files, ...composeOptions() });
+}
+
+/** The options of loadManifest that come from the command line: --profile, and stdin for `-f -`. */
+export function composeOptions(): Pick<LoadOptions, 'profiles' | 'stdin'> {
+  const files = manifestFiles(globals);
+  return {
+    ...(globals.profile && globals.profile.length > 0 ? { profiles: globals.profile } : {}),
+    ...(files.includes(STDIN) ? { stdin: stdinText() } : {}),
+  };
+}
+
+const STDIN = '-';
+let stdin: Buffer | undefined;
+
+/** stdin, read once (`-f -`). */
+function stdinText(): Buffer {
+  stdin ??= readFileSync(0);
+  return stdin;
 }
 
 /** --fleet, else $DOM0_FLEET (validated by setGlobalOptions); undefined when neither is set. */
@@ -33,12 +57,27 @@ export function fleetOption(): string | undefined {
 
 export const DEFAULT_MANIFEST_PATHS = ['./dom0.yaml', '/etc/dom0/dom0.yaml'];
 
-/** -f FILE, else $DOM0_MANIFEST, else ./dom0.yaml, else /etc/dom0/dom0.yaml. */
-export function manifestPath(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-  if (opts.file) return resolve(opts.file);
-  if (env.DOM0_MANIFEST) return resolve(env.DOM0_MANIFEST);
+/**
+ * The manifest files, merged in this order: every -f FILE, else $DOM0_MANIFEST (a list separated
+ * by the OS path separator, ':' on Linux, or by $DOM0_PATH_SEPARATOR, as COMPOSE_FILE is), else
+ * ./dom0.yaml, else /etc/dom0/dom0.yaml. Relative paths resolve against the current directory;
+ * `-` is stdin.
+ */
+export function manifestFiles(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string[] {
+  const abs = (f: string) => (f === STDIN ? f : resolve(f));
+  const given = typeof opts.file === 'string' ? [opts.file] : (opts.file ?? []);
+  if (given.length > 0) return given.map(abs);
+  if (env.DOM0_MANIFEST) {
+    const list = env.DOM0_MANIFEST.split(env.DOM0_PATH_SEPARATOR || delimiter).filter(Boolean);
+    if (list.length > 0) return list.map(abs);
+  }
   const found = DEFAULT_MANIFEST_PATHS.find((p) => existsSync(p));
-  return resolve(found ?? DEFAULT_MANIFEST_PATHS[0]!);
+  return [resolve(found ?? DEFAULT_MANIFEST_PATHS[0]!)];
+}
+
+/** The first manifest file: the manifest's identity (its origin and default fleet name derive from it). */
+export function manifestPath(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+  return manifestFiles(opts, env)[0]!;
 }
 
 /** The manifest as the host sees it (src/up/host-view.ts), with the notes that plan and apply print. */

@@ -23,10 +23,16 @@ import { completionCommand } from './completion.js';
 import { buildInfo } from '../version.js';
 import { logFormatError, logLevelError } from '../log.js';
 
+/** A repeatable option: every occurrence, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function buildProgram(): Command {
   const program = new Command('dom0')
     .description('boot orchestrator for a Docker host: dom0.yaml → plan → apply')
-    .option('-f, --file <file>', 'manifest (default: $DOM0_MANIFEST, ./dom0.yaml, /etc/dom0/dom0.yaml)')
+    .option('-f, --file <file>', 'manifest; repeat to merge several, as Compose does; - is stdin (default: $DOM0_MANIFEST, a list like COMPOSE_FILE, else ./dom0.yaml, /etc/dom0/dom0.yaml)', collect)
+    .option('--profile <name>', 'activate a profile; repeatable (default: $DOM0_PROFILES, else $COMPOSE_PROFILES)', collect)
     .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
     .option('--fleet <name>', "fleet name (default: $DOM0_FLEET, the manifest's name:, else its directory's name)")
     .version(buildInfo().version, '-V, --version', 'print the version (`dom0 version` for the engine and libraries)')

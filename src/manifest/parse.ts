@@ -21,7 +21,12 @@ export interface Located {
   /** Position of the node at `path`, or of its key when `atKey`; falls back to the deepest existing ancestor's key. */
   locate(path: Path, atKey?: boolean): Position;
   warnings: Array<{ pos: Position; message: string }>;
+  /** Where Compose's merge tags `!reset` and `!override` are, as paths into `value`. */
+  tags: Array<{ path: Path; tag: MergeTag }>;
 }
+
+export type MergeTag = 'reset' | 'override';
+const MERGE_TAGS: Readonly<Record<string, MergeTag>> = { '!reset': 'reset', '!override': 'override' };
 
 export type ParseOutcome = { ok: true; result: Located } | { ok: false; errors: Array<{ pos: Position; message: string }> };
 
@@ -71,8 +76,10 @@ export function parseYaml(text: string): ParseOutcome {
     return { ok: false, errors: [{ pos: firstAliasPos(doc, pos) ?? pos(0), message }] };
   }
 
-  const warnings = doc.warnings.map((w) => ({ pos: pos(w.pos[0]), message: `warning: ${oneLine(w.message)}` }));
-  return { ok: true, result: { value, locate: makeLocator(doc, pos), warnings } };
+  const warnings = doc.warnings
+    .filter((w) => !(w.code === 'TAG_RESOLVE_FAILED' && /^Unresolved tag: !(reset|override)\b/.test(w.message)))
+    .map((w) => ({ pos: pos(w.pos[0]), message: `warning: ${oneLine(w.message)}` }));
+  return { ok: true, result: { value, locate: makeLocator(doc, pos), warnings, tags: findMergeTags(doc) } };
 }
 
 function oneLine(s: string): string {
@@ -168,6 +175,27 @@ function findDuplicateKeys(doc: Document.Parsed): Array<{ name: string; offset: 
       if (k === undefined || k === '<<') continue;
       if (seen.has(k)) out.push({ name: k, offset: (p.key as Node).range?.[0] ?? 0 });
       seen.add(k);
+    }
+  }
+  return out;
+}
+
+/** Nodes tagged `!reset` / `!override`, by their path in the JS value (not through aliases or `<<`). */
+function findMergeTags(doc: Document.Parsed): Array<{ path: Path; tag: MergeTag }> {
+  const out: Array<{ path: Path; tag: MergeTag }> = [];
+  const stack: Array<{ node: unknown; path: Path }> = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    const tag = (node as Node | null)?.tag;
+    const merge = tag === undefined ? undefined : MERGE_TAGS[tag];
+    if (merge) out.push({ path, tag: merge });
+    if (merge === 'reset') continue;
+    if (isSeq(node)) node.items.forEach((it, i) => stack.push({ node: it, path: [...path, i] }));
+    if (isMap(node)) {
+      for (const p of node.items as Pair[]) {
+        const k = keyString(p.key);
+        if (k !== undefined && k !== '<<') stack.push({ node: p.value, path: [...path, k] });
+      }
     }
   }
   return out;

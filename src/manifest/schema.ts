@@ -18,7 +18,6 @@ import { FLEET_NAME } from './fleet-name.js';
 // Compose keys dom0 rejects, with the reason shown to the user.
 
 export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  include: 'a dom0 manifest is a single file; use YAML anchors (`&`, `*`, `<<`) to share settings',
   models: 'AI model runners are not part of the boot',
 };
 
@@ -29,9 +28,7 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   credential_spec: 'Windows-only setting',
   develop: 'watch/sync is a development-loop feature, not part of booting a host',
   driver_opts: 'driver options are set per network: under the service\'s `networks.<key>.driver_opts`, or on a top-level network',
-  extends: 'use YAML anchors and merge keys (`<<: *base`) to share settings',
   models: 'AI model runners are not part of the boot',
-  profiles: 'every entry of the manifest is part of the boot; comment an entry out to disable it',
   provider: 'external service providers are not implemented',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
   use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
@@ -684,7 +681,15 @@ export interface ParsedBuild {
   [ignored: string]: unknown;
 }
 
+// Composition keys (include, extends, profiles) are resolved before validation (compose.ts,
+// profiles.ts); they are declared here for the JSON Schema.
+const composition = {
+  extends: z.union([z.string(), strict({ service: z.string(), file: z.string().optional() })]).optional(),
+  profiles: z.array(z.string()).optional(),
+};
+
 export const containerShape = {
+  ...composition,
   image: str.min(1, 'image must not be empty').optional(),
   build: build.optional(),
   command: command.optional(),
@@ -807,6 +812,7 @@ export function validFields<S extends z.ZodRawShape>(shape: S, raw: unknown): { 
 // Volume containers, volumes, networks, registries, top level.
 
 export const volumeContainerShape = {
+  ...composition,
   image: str.min(1, 'image must not be empty'),
   paths: strOrList.optional(),
   command: command.optional(),
@@ -914,6 +920,18 @@ export const topSchema = strict(
       .refine((n) => FLEET_NAME.test(n), { message: 'invalid name: use lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit' })
       .optional(),
     pull_policy: pullPolicy.optional(),
+    include: z
+      .array(
+        z.union([
+          z.string(),
+          strict({
+            path: z.union([z.string(), z.array(z.string())]),
+            project_directory: z.string().optional(),
+            env_file: z.union([z.string(), z.array(z.string())]).optional(),
+          }),
+        ]),
+      )
+      .optional(),
     registries: section.optional(),
     volume_containers: section.optional(),
     volumes: section.optional(),

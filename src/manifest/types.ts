@@ -297,6 +297,8 @@ export interface Manifest {
   pullPolicy: PullPolicy; // manifest default (x-dom0 top-level `pull_policy`), "missing" if unset
   /** Values of secrets and configs written into containers (FileCopy), by digest. A Map, so it never shows in JSON. */
   fileContents?: ReadonlyMap<string, string>;
+  /** Entries whose profiles are all inactive: not part of this run, and not orphans either. */
+  disabled?: string[];
 }
 
 export type LoadResult =

@@ -209,6 +209,8 @@ function planOrphans(manifest: Manifest, observed: Observed, claimed: ReadonlySe
   const orphans: Draft[] = [];
   for (const c of observed.containers) {
     if (c.owner?.fleet !== fleet || claimed.has(c.id) || isProtected(c)) continue;
+    // An entry of an inactive profile is not part of this run, but still the manifest's: left alone.
+    if (manifest.disabled?.includes(c.owner.name)) continue;
     // Under a name dom0 never gave it: a copy (a committed image run by hand), not dom0's at all.
     if (!nameIsRecorded(c, c.owner)) continue;
     const volume = c.owner.kind === 'volume';

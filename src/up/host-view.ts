@@ -10,7 +10,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { bindSourceHook, hostPathTranslator, type HostPath } from '../manifest/host-paths.js';
-import { loadManifest, loadManifestText, type LoadOptions } from '../manifest/load.js';
+import { loadManifestTexts, readManifestFile, type LoadOptions } from '../manifest/load.js';
 import type { Diagnostic, LoadResult, Manifest } from '../manifest/types.js';
 import { selfContainerId } from './self-container.js';
 
@@ -18,11 +18,26 @@ export type HostLoadResult =
   | { ok: true; manifest: Manifest; warnings: Diagnostic[]; notes: string[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
-export interface ManifestLoaderOptions {
+export interface ManifestLoaderOptions extends ComposeDefaults {
   fleet?: string; // --fleet / $DOM0_FLEET, already validated
   env?: Record<string, string | undefined>;
   /** dom0's own container ID; default: found in /proc/self/mountinfo. */
   selfId?: string;
+}
+
+/** How this run composes its manifest (-f files, --profile, stdin), the same for every load. */
+export interface ComposeDefaults {
+  /** All the -f files, the first being the manifest itself: loading it loads them all, merged in order. */
+  files?: readonly string[];
+  profiles?: readonly string[];
+  stdin?: string | Buffer; // the text of `-f -`
+}
+
+let defaults: ComposeDefaults = {};
+
+/** Set once by the command line, so that every loader of the run (dom0 up's reloads too) composes alike. */
+export function setLoaderDefaults(d: ComposeDefaults): void {
+  defaults = d;
 }
 
 /** The real path of a file; for a missing file (a last-good reload), the real path of its directory. */
@@ -46,6 +61,7 @@ interface SelfView {
 
 export class ManifestLoader {
   private readonly selfId: string | undefined;
+  private readonly compose: ComposeDefaults;
   // dom0's mounts are fixed for the life of its container: inspected once, on the first valid load.
   private view: Promise<SelfView | undefined> | undefined;
 
@@ -54,12 +70,22 @@ export class ManifestLoader {
     private readonly o: ManifestLoaderOptions = {},
   ) {
     this.selfId = Object.hasOwn(o, 'selfId') ? o.selfId : selfContainerId();
+    this.compose = { ...defaults, ...Object.fromEntries(Object.entries({ files: o.files, profiles: o.profiles, stdin: o.stdin }).filter(([, v]) => v !== undefined)) };
   }
 
-  /** Loads `file` (or `text` as if it were `file`, for the last-good manifest). Throws only engine errors. */
+  /**
+   * Loads `file` (or `text` as if it were `file`, for the last-good manifest), merged with the
+   * other -f files when it is the first of them. Throws only engine errors.
+   */
   async load(file: string, text?: string | Buffer): Promise<HostLoadResult> {
-    const real = realpathLoose(file);
-    const base: LoadOptions = { fleet: this.o.fleet, origin: real, ...(this.o.env ? { env: this.o.env } : {}) };
+    const real = file === '-' ? join(process.cwd(), '-') : realpathLoose(file);
+    const base: LoadOptions = {
+      fleet: this.o.fleet,
+      origin: real,
+      ...(this.o.env ? { env: this.o.env } : {}),
+      ...(this.compose.profiles ? { profiles: this.compose.profiles } : {}),
+      ...(this.compose.stdin !== undefined ? { stdin: this.compose.stdin } : {}),
+    };
     const first = await this.read(file, text, base);
     if (!first.ok) return first;
     const self = await this.selfView();
@@ -74,8 +100,24 @@ export class ManifestLoader {
     return second.ok ? { ...second, notes } : second;
   }
 
-  private read(file: string, text: string | Buffer | undefined, opts: LoadOptions): Promise<LoadResult> {
-    return text === undefined ? loadManifest(file, opts) : Promise.resolve(loadManifestText(text, file, opts));
+  private async read(file: string, text: string | Buffer | undefined, opts: LoadOptions): Promise<LoadResult> {
+    const all = this.compose.files;
+    const files = all && all.length > 0 && resolve(all[0]!) === resolve(file) ? all : [file];
+    const inputs = [];
+    for (const [i, f] of files.entries()) {
+      if (f === '-') {
+        inputs.push({ file: f, text: opts.stdin ?? '' });
+        continue;
+      }
+      if (i === 0 && text !== undefined) {
+        inputs.push({ file: f, text });
+        continue;
+      }
+      const read = readManifestFile(f);
+      if (!read.ok) return read;
+      inputs.push({ file: f, text: read.bytes });
+    }
+    return loadManifestTexts(inputs, opts);
   }
 
   private selfView(): Promise<SelfView | undefined> {
