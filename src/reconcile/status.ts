@@ -48,6 +48,7 @@ export async function status(manifest: Manifest, engine: Engine): Promise<Status
   const known = new Set(entries(manifest).map((e) => `${e.kind}/${e.name}`));
   for (const c of observed.containers) {
     if (!isThisManifests(c, manifest) || known.has(`${c.owner!.kind}/${c.owner!.name}`)) continue;
+    if (manifest.disabled?.includes(c.owner!.name)) continue; // an inactive profile's: not an orphan, not in this run
     rows.push({
       name: c.owner!.name,
       kind: c.owner!.kind,

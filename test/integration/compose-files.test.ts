@@ -66,6 +66,9 @@ describeEngine('compose files: -f merged in order, profiles', () => {
     const r = await dom0Json<Actions>(['-f', base, '-f', override, 'apply', '--timeout', '60']);
     expect(r.converged).toBe(true);
     expect((await inspectOrUndefined(DBG))?.State.Running).toBe(true);
+    // Not an orphan in status either: not listed at all.
+    const status = await dom0Json<{ entries: Array<{ name: string; sync: string }> }>(['-f', base, '-f', override, 'status']);
+    expect(status.entries.map((row) => [row.name, row.sync])).toEqual([[WEB, 'in sync']]);
   });
 
   it('$DOM0_MANIFEST holds the list and $DOM0_PROFILES the profiles', async () => {
