@@ -76,7 +76,7 @@ export async function loadManifest(files: ManifestFiles, opts: Omit<LoadOptions,
     if (!read.ok) return read;
     inputs.push({ file, text: read.bytes });
   }
-  return loadManifestTexts(inputs, { ...opts, env: opts.env ?? process.env, readFile: readSideFile });
+  return loadManifestTexts(inputs, { ...opts, env: opts.env ?? process.env, readFile: readSideFile, readManifest: opts.readManifest ?? readManifestBytes });
 }
 
 /** The manifest's bytes, read once: `dom0 up` validates, applies and saves as last-good this very buffer. */
