@@ -15,7 +15,8 @@ export function statusCommand(program: Command): void {
         out(`${JSON.stringify({ fleet: manifest.name, entries: rows })}\n`);
         return;
       }
-      const header = ['NAME', 'KIND', 'STATE', 'HEALTH', 'IMAGE', 'RESTART', 'SYNC'];
+      const scheduled = rows.some((r) => r.nextRun);
+      const header = ['NAME', 'KIND', 'STATE', 'HEALTH', 'IMAGE', 'RESTART', 'SYNC', ...(scheduled ? ['NEXT RUN'] : [])];
       const body = rows.map((r) => [
         r.name,
         r.kind,
@@ -24,6 +25,7 @@ export function statusCommand(program: Command): void {
         r.image,
         r.restart ?? '-',
         r.sync,
+        ...(scheduled ? [r.nextRun ?? '-'] : []),
       ]);
       out(`${table([header, ...body])}\n`);
     });

@@ -11,6 +11,7 @@ import type { Lookup } from './interpolate.js';
 import { containerNameOf, type Entry, type Model, type Reporter } from './model.js';
 import { attachFiles, fileContents, fileDefinitions, type FileMountContext, type FileSource } from './file-mounts.js';
 import { attachHooks } from './hooks.js';
+import { attachSchedule } from './schedule.js';
 import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
 import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
 import type {
@@ -191,6 +192,7 @@ function container(e: Entry, s: ParsedContainer, model: Model, ctx: NormalizeCon
   hostSettings(spec, s, ctx, at);
   attachFiles(spec, s, l.files, model, l.files.ctx, at, taken);
   attachHooks(spec, s, ctx, at);
+  attachSchedule(spec, s.schedule, ctx.report, at);
   if (s.logging) {
     spec.logging = { options: sortedRecord(Object.entries(s.logging.options ?? {}).filter((kv): kv is [string, string] => kv[1] !== null)) };
     if (s.logging.driver !== undefined) spec.logging.driver = s.logging.driver;

@@ -768,6 +768,10 @@ export const containerShape = {
   annotations: keyValues('').optional(),
   post_start: lifecycleHooks.optional(),
   pre_stop: lifecycleHooks.optional(),
+  schedule: byKind<string | { cron: string; timezone?: string; catch_up?: boolean }>('a cron pattern or a mapping with cron, timezone, catch_up', {
+    string: str.min(1, 'schedule must not be empty'),
+    object: strict({ cron: str.min(1, 'cron must not be empty'), timezone: str.optional(), catch_up: boolish.optional() }),
+  }).optional(),
   volume_driver: str.min(1, 'volume_driver must not be empty').optional(),
   isolation: str.min(1, 'isolation must not be empty').optional(),
   deploy: deploy.optional(),

@@ -147,6 +147,14 @@ export interface BuildSpec {
   localName: boolean;
 }
 
+/** A job's `schedule:` (manifest/schedule.ts). */
+export interface JobSchedule {
+  cron: string;
+  timezone?: string;
+  /** Run once at boot when a scheduled time passed while dom0 was down. */
+  catchUp: boolean;
+}
+
 export interface ContainerSpec {
   kind: 'service' | 'job';
   name: string; // the entry key
@@ -154,6 +162,8 @@ export interface ContainerSpec {
   image: string; // as written (after interpolation), e.g. "busybox:latest"; with `build` and no `image`: `<fleet>-<entry>`
   /** Built through the Engine API before containers are created (see reconcile/build.ts). Not hashed: the image ID is. */
   build?: BuildSpec;
+  /** Jobs only: run again at these times under `dom0 up`. Not hashed: a new schedule re-runs nothing. */
+  schedule?: JobSchedule;
   command?: string[];
   entrypoint?: string[];
   environment: Record<string, string>; // env_file merged first, then environment; keys without value are resolved from the process env or dropped

@@ -30,6 +30,8 @@ export interface ApplyOptions {
   pullConcurrency?: number;
   /** Pull context and tuning: state dir for pull times, stall timeout, retries (see PullImagesOptions). */
   pull?: PullImagesOptions;
+  /** See PlanOptions.rerunJobs. */
+  rerunJobs?: ReadonlyMap<string, string>;
   /** Tests: how to wait between a job's on-failure runs (default: really wait). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
     waitTimeoutMs: opts.waitTimeoutMs,
     pulls: pullSteps,
     builds: buildSteps,
+    rerunJobs: opts.rerunJobs,
   });
   const imageFailures = new Map([...pulls.failed, ...builds.failed]);
   const outcomes = await execute(manifest, thePlan, engine, { concurrency: opts.concurrency, log, pullFailures: imageFailures, sleep: opts.sleep });

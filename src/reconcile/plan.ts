@@ -107,6 +107,8 @@ export interface PlanOptions {
   pulls?: readonly PullStep[];
   /** The build decisions (planBuilds), carried in the plan as they were. */
   builds?: readonly BuildStep[];
+  /** Jobs to run again though done for this config: their scheduled time came (`dom0 up`), with why. */
+  rerunJobs?: ReadonlyMap<string, string>;
 }
 
 export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
@@ -505,7 +507,11 @@ function decideVolumeContainer(a: Draft, changes: string[]): Draft {
 
 /** A job of this config: done once it exited 0, awaited while it runs, run again otherwise. */
 function decideJob(a: Draft, current: ObservedContainer, opts: PlanOptions): Draft {
-  if (current.state === 'exited' && current.exitCode === 0) {
+  const rerun = opts.rerunJobs?.get(a.name);
+  if (rerun !== undefined && current.state !== 'running' && current.state !== 'restarting') {
+    a.action = 'run';
+    a.reasons.push(rerun);
+  } else if (current.state === 'exited' && current.exitCode === 0) {
     a.action = 'done';
     a.reasons.push('already exited 0 for this config');
   } else if (current.state === 'running' || current.state === 'restarting') {

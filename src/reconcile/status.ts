@@ -2,6 +2,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { EntryKind, Manifest } from '../manifest/types.js';
 import { entries } from '../manifest/types.js';
+import { nextRun } from '../manifest/schedule.js';
 import { hashCanonical, hashedSpec } from './hash.js';
 import { LABEL } from './labels.js';
 import { observe } from './observe.js';
@@ -21,6 +22,8 @@ export interface StatusRow {
   exitCode?: number;
   image: string;
   restart?: string; // the manifest's policy, which dom0 applies itself
+  /** A job with a `schedule:`: its next run under `dom0 up` (ISO 8601). */
+  nextRun?: string;
   sync: SyncState;
 }
 
@@ -29,7 +32,8 @@ export async function status(manifest: Manifest, engine: Engine): Promise<Status
   const byName = new Map(observed.containers.map((c) => [c.name, c]));
   const rows: StatusRow[] = entries(manifest).map((e) => {
     const c = byName.get(e.containerName);
-    const base = { name: e.name, kind: e.kind, container: e.containerName, image: e.image };
+    const next = e.kind === 'job' && e.schedule ? nextRun(e.schedule)?.toISOString() : undefined;
+    const base = { name: e.name, kind: e.kind, container: e.containerName, image: e.image, ...(next ? { nextRun: next } : {}) };
     if (!c) return { ...base, state: '-', sync: 'missing' as const };
     const claim = claimFor(c, e, manifest);
     const owned = claim === 'ours' || claim === 'legacy';

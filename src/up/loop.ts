@@ -14,6 +14,8 @@ import { selfContainerId } from './self-container.js';
 import { type StateDir, sha256 } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
 import { PullRetry } from './pull-retry.js';
+import { JobScheduler } from './scheduler.js';
+import { missedRun } from '../manifest/schedule.js';
 
 export interface UpOptions {
   file: string;
@@ -47,6 +49,9 @@ export class UpLoop {
   private readonly protect: Set<string>;
   private readonly supervisor: Supervisor;
   private readonly pullRetry: PullRetry;
+  private readonly scheduler: JobScheduler;
+  /** Scheduled jobs whose time came, with why: the next apply runs them again. */
+  private readonly dueJobs = new Map<string, string>();
   private watch: ManifestWatch | undefined;
   private readonly loader: ManifestLoader;
   /** Aborted by stop(): ends any backoff wait at once. */
@@ -62,6 +67,7 @@ export class UpLoop {
       protect: this.protect,
       onDestroyed: (name) => this.scheduleRepair(`${name} was removed outside dom0`),
     });
+    this.scheduler = new JobScheduler((job, at, s) => this.runScheduled(job, `scheduled run (${s.cron}) of ${at.toISOString()}`), o.log);
     this.pullRetry = new PullRetry({
       engine: o.engine,
       log: o.log,
@@ -111,6 +117,7 @@ export class UpLoop {
     this.o.log.info({ event: 'up-stopping' }, 'dom0 stopping; the fleet keeps running');
     this.watch?.stop();
     this.pullRetry.stop();
+    this.scheduler.stop();
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.repairSoon);
     this.stream?.close();
@@ -239,12 +246,32 @@ export class UpLoop {
   }
 
   /** `bytes`: the manifest file's content this manifest was loaded from, saved as last-good once it applied. */
+  /** A scheduled job's time came: the next apply runs it again (a repair round, or the full apply already queued). */
+  private runScheduled(job: string, why: string): void {
+    this.o.log.info({ event: 'schedule-fired', entry: job, why }, `${job}: ${why}`);
+    this.dueJobs.set(job, why);
+    this.request('repair', `${why}: ${job}`);
+  }
+
+  /** At boot, with catch_up: a scheduled time that passed while dom0 was down runs once now. */
+  private async catchUp(manifest: Manifest): Promise<void> {
+    for (const job of manifest.jobs) {
+      if (!job.schedule?.catchUp) continue;
+      const c = await this.o.engine.inspectContainer(job.containerName).catch(() => undefined);
+      const missed = missedRun(job.schedule, c?.startedAt ? new Date(c.startedAt) : undefined);
+      if (missed) this.runScheduled(job.name, `catch-up of the run missed at ${missed.toISOString()}`);
+    }
+  }
+
   private async runApply(mode: Mode, why: string, bytes: Buffer | undefined): Promise<void> {
     const manifest = this.manifest!;
     this.supervisor.pause();
     let ok = false;
+    const rerunJobs = new Map(this.dueJobs);
+    this.dueJobs.clear();
     try {
       const r = await apply(manifest, this.o.engine, {
+        rerunJobs,
         log: this.o.log,
         concurrency: this.o.concurrency,
         waitTimeoutMs: this.o.waitTimeoutMs,
@@ -255,6 +282,8 @@ export class UpLoop {
       });
       this.pullRetry.update(r.pulls);
       ok = true;
+      this.scheduler.update(manifest);
+      if (why === 'boot') await this.catchUp(manifest);
       if (bytes !== undefined) {
         this.appliedHash = sha256(bytes);
         try {

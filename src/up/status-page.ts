@@ -34,7 +34,7 @@ export const STATUS_PAGE = `<!doctype html>
 <h1>dom0 <span id="fleet"></span></h1>
 <div class="meta"><span id="file"></span><span id="engine"></span><span id="last-apply"></span><span id="updated"></span></div>
 <h2>Entries</h2>
-<table id="entries"><thead><tr><th>name</th><th>kind</th><th>state</th><th>health</th><th>image</th><th>uptime</th><th>restarts</th><th>sync</th></tr></thead><tbody></tbody></table>
+<table id="entries"><thead><tr><th>name</th><th>kind</th><th>state</th><th>health</th><th>image</th><th>uptime</th><th>restarts</th><th>sync</th><th>next run</th></tr></thead><tbody></tbody></table>
 <h2>Plan <small class="meta">(what an apply would do now)</small></h2>
 <ul id="plan"></ul>
 <h2>Dependencies</h2>
@@ -69,6 +69,7 @@ export const STATUS_PAGE = `<!doctype html>
       tr.appendChild(el('td', e.uptime || '-'));
       tr.appendChild(el('td', String(e.restarts)));
       tr.appendChild(el('td', e.sync));
+      tr.appendChild(el('td', e.nextRun ? e.nextRun.replace('T', ' ').slice(0, 19) : '-'));
       body.appendChild(tr);
     });
     var plan = document.getElementById('plan');

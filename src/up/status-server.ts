@@ -34,6 +34,8 @@ export interface PageEntry {
   uptime?: string;
   restarts: number;
   sync: string;
+  /** A scheduled job's next run. */
+  nextRun?: string;
 }
 
 export interface PageState {
@@ -213,6 +215,7 @@ export class StatusServer {
         ...(r.status ? { uptime: r.status } : {}),
         restarts: journal.restarts.get(r.name) ?? 0,
         sync: r.sync,
+        ...(r.nextRun ? { nextRun: r.nextRun } : {}),
       };
     });
     const states = new Map(entries.map((e) => [e.name, e.state]));
