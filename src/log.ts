@@ -1,7 +1,7 @@
 // Logs: NDJSON when stderr is not a TTY, readable lines on a TTY (DOM0_LOG_FORMAT=json|pretty
 // decides instead). Known secrets are scrubbed from every line before it is written.
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { scrub } from './redact.js';
 
 export type Log = Logger;
@@ -52,7 +52,7 @@ export function createLogger(opts: LogOptions = {}): Log {
   };
   const out =
     (opts.pretty ?? prettyByDefault())
-      ? pretty({ destination: fd, sync: true, colorize: process.stderr.isTTY === true, singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
+      ? prettyStream()({ destination: fd, sync: true, colorize: process.stderr.isTTY === true, singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
       : pino.destination({ fd, sync: true });
   const tap = opts.tap;
   if (!tap) return pino(base, out);
@@ -68,6 +68,12 @@ export function createLogger(opts: LogOptions = {}): Log {
   const streams: pino.StreamEntry[] = [{ level: 'info', stream: tapStream }];
   if (level !== 'silent') streams.push({ level: level as pino.Level, stream: out });
   return pino({ ...base, level: (LEVEL_VALUES[level] ?? 30) < 30 ? level : 'info' }, pino.multistream(streams));
+}
+
+/** pino-pretty, loaded only when a logger is pretty (most runs log NDJSON). */
+function prettyStream(): typeof import('pino-pretty') {
+  const require = createRequire(import.meta.url);
+  return require('pino-pretty') as typeof import('pino-pretty');
 }
 
 export function silentLogger(): Log {

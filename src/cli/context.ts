@@ -1,7 +1,7 @@
 // What every command needs: the manifest file, the loaded manifest, the engine and a logger.
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
-import { DockerEngine } from '../engine/docker-engine.js';
+import { lazyEngine } from '../engine/lazy-engine.js';
 import type { Engine } from '../engine/engine.js';
 import { createLogger, type Log } from '../log.js';
 import { fleetOverride } from '../manifest/fleet-name.js';
@@ -96,10 +96,10 @@ export function logger(opts: GlobalOptions, tap?: (event: Record<string, unknown
   return createLogger({ level: opts.logLevel ?? process.env.DOM0_LOG_LEVEL ?? 'info', ...(tap ? { tap } : {}) });
 }
 
-let theEngine: DockerEngine | undefined;
+let theEngine: Engine | undefined;
 
 export function engine(): Engine {
-  theEngine ??= new DockerEngine();
+  theEngine ??= lazyEngine(async () => new (await import('../engine/docker-engine.js')).DockerEngine());
   return theEngine;
 }
 
