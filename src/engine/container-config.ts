@@ -126,7 +126,11 @@ export function mountsConfig(manifest: Manifest, spec: ContainerSpec, keepVolume
   const anonymous: Record<string, object> = {};
   const tmpfs: Record<string, string> = {};
   for (const m of spec.volumes) {
-    if (m.type === 'bind' && m.bindPropagation) {
+    if (m.type === 'bind' && m.selinux) {
+      // Relabeling exists only in the Binds form (the Mount API has no option for it), as Compose sends it.
+      const modes = [m.readOnly ? 'ro' : '', m.bindPropagation ?? '', m.selinux].filter(Boolean);
+      binds.push(`${m.source}:${m.target}:${modes.join(',')}`);
+    } else if (m.type === 'bind' && m.bindPropagation) {
       // As Compose: a propagation mode needs the Mount API (docker/compose requireMountAPI).
       mounts.push({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: m.bindPropagation } });
     } else if (m.type === 'bind') {

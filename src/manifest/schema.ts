@@ -342,8 +342,7 @@ const volumeLong = strict({
   target: str,
   read_only: boolish.optional(),
   bind: strict(
-    { propagation: str.optional(), create_host_path: boolish.optional() },
-    { selinux: 'SELinux relabeling is not supported by dom0' },
+    { propagation: str.optional(), create_host_path: boolish.optional(), selinux: str.optional() },
   ).optional(),
   volume: strict({ nocopy: boolish.optional() }, { subpath: 'volume subpaths are not supported by dom0' }).optional(),
   tmpfs: strict({ size: scalarStr.optional(), mode: scalarStr.optional() }).optional(),

@@ -38,7 +38,7 @@ export interface PortBinding {
 }
 
 export type Mount =
-  | { type: 'bind'; source: string; target: string; readOnly: boolean; bindPropagation?: string }
+  | { type: 'bind'; source: string; target: string; readOnly: boolean; bindPropagation?: string; selinux?: 'z' | 'Z' } // selinux: relabel shared (z) or private (Z)
   | { type: 'volume'; source: string; target: string; readOnly: boolean; noCopy?: boolean } // named volume (source = volume key; resolved to real name in `volumes`)
   | { type: 'anonymous'; target: string; readOnly: boolean }
   | { type: 'tmpfs'; target: string; sizeBytes?: number; mode?: number };

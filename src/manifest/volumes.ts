@@ -39,17 +39,20 @@ export function parseVolumeShort(input: string): ParseResult<Mount> {
   let readOnly = false;
   let propagation: string | undefined;
   let noCopy = false;
+  let selinux: 'z' | 'Z' | undefined;
   for (const mode of modeStr === undefined ? [] : modeStr.split(',')) {
     if (mode === 'ro' || mode === 'rw') readOnly = mode === 'ro';
     else if (mode === 'nocopy' && !bind) noCopy = true;
     else if (PROPAGATION.includes(mode) && bind) propagation = mode;
     else if (CONSISTENCY.includes(mode)) continue;
-    else if (mode === 'z' || mode === 'Z') return fail(`SELinux relabeling (":${mode}") is not supported by dom0`);
+    else if ((mode === 'z' || mode === 'Z') && bind) selinux = mode;
+    else if (mode === 'z' || mode === 'Z') return fail(`SELinux relabeling (":${mode}") applies to bind mounts; a named volume is labelled by its driver`);
     else return fail(`unknown mode ${JSON.stringify(mode)}`);
   }
   if (bind) {
     const m: Mount = { type: 'bind', source, target, readOnly };
     if (propagation) m.bindPropagation = propagation;
+    if (selinux) m.selinux = selinux;
     return { ok: true, value: m };
   }
   const m: Mount = { type: 'volume', source, target, readOnly };
@@ -62,7 +65,7 @@ export interface LongVolume {
   source?: string;
   target: string;
   read_only?: boolean;
-  bind?: { propagation?: string; create_host_path?: boolean };
+  bind?: { propagation?: string; create_host_path?: boolean; selinux?: string };
   volume?: { nocopy?: boolean };
   tmpfs?: { size?: string | number; mode?: string | number };
 }
@@ -89,6 +92,10 @@ export function parseVolumeLong(v: LongVolume): ParseResult<Mount> {
       if (v.bind?.propagation !== undefined) {
         if (!PROPAGATION.includes(v.bind.propagation)) return fail(`unknown propagation ${JSON.stringify(v.bind.propagation)}`);
         m.bindPropagation = v.bind.propagation;
+      }
+      if (v.bind?.selinux !== undefined) {
+        if (v.bind.selinux !== 'z' && v.bind.selinux !== 'Z') return fail(`bind.selinux is z (shared) or Z (private), not ${JSON.stringify(v.bind.selinux)}`);
+        m.selinux = v.bind.selinux;
       }
       return { ok: true, value: m };
     }

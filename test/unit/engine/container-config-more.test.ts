@@ -69,6 +69,12 @@ describe('binds', () => {
       { type: 'bind', source: '/x', target: '/y', readOnly: true, bindPropagation: 'rslave' },
       { binds: [], mounts: [{ Type: 'bind', Source: '/x', Target: '/y', ReadOnly: true, BindOptions: { Propagation: 'rslave' } }] },
     ],
+    ['SELinux z: the Binds form, the only one with relabeling', { type: 'bind', source: '/x', target: '/y', readOnly: false, selinux: 'z' }, { binds: ['/x:/y:z'], mounts: [] }],
+    [
+      'SELinux Z with ro and a propagation mode',
+      { type: 'bind', source: '/x', target: '/y', readOnly: true, bindPropagation: 'rslave', selinux: 'Z' },
+      { binds: ['/x:/y:ro,rslave,Z'], mounts: [] },
+    ],
   ])('%s', (_, mount, want) => {
     const r = mountsConfig(m, svc('web', { volumes: [mount] }), []);
     expect({ binds: r.binds, mounts: r.mounts }).toEqual(want);

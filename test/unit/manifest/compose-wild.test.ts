@@ -22,12 +22,7 @@ interface Expected {
 const PENDING: Record<string, Expected> = {};
 
 /** dom0 rejects a form Compose accepts: a gap, reported in issue #10. */
-const GAPS: Record<string, Expected> = {
-  'netbox-docker': {
-    why: 'short-syntax bind option `z` (SELinux relabel, `./configuration:/etc/netbox/config:z,ro`): compose-go accepts it, dom0 rejects it',
-    diagnostics: [/invalid volume "\.\/configuration:\/etc\/netbox\/config:z,ro": SELinux relabeling \(":z"\) is not supported/],
-  },
-};
+const GAPS: Record<string, Expected> = {};
 
 const names = readdirSync(DIR)
   .filter((n) => statSync(join(DIR, n)).isDirectory())

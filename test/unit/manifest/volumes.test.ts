@@ -27,7 +27,7 @@ describe('volumes short syntax', () => {
     ['./a:/b:rx', 'unknown mode'],
     ['./a:/b:nocopy', 'unknown mode'],
     ['data:/b:rshared', 'unknown mode'],
-    ['./a:/b:z', 'SELinux'],
+    ['data:/b:z', 'applies to bind mounts'],
     ['a:/b:ro:extra', 'expected [SOURCE:]TARGET[:MODE]'],
   ])('rejects %j (%s)', (spec, why) => {
     const r = parseVolumeShort(spec);
@@ -36,10 +36,19 @@ describe('volumes short syntax', () => {
   });
 });
 
+describe('SELinux relabeling on binds', () => {
+  it.each<[string, Mount]>([
+    ['./a:/b:z', { type: 'bind', source: './a', target: '/b', readOnly: false, selinux: 'z' }],
+    ['./a:/b:z,ro', { type: 'bind', source: './a', target: '/b', readOnly: true, selinux: 'z' }],
+    ['/a:/b:ro,Z', { type: 'bind', source: '/a', target: '/b', readOnly: true, selinux: 'Z' }],
+  ])('%j', (spec, want) => expect(parseVolumeShort(spec)).toEqual({ ok: true, value: want }));
+});
+
 describe('volumes long syntax', () => {
   it.each<[Parameters<typeof parseVolumeLong>[0], Mount]>([
     [{ type: 'bind', source: './site', target: '/www', read_only: true }, { type: 'bind', source: './site', target: '/www', readOnly: true }],
     [{ type: 'bind', source: '/x', target: '/x', bind: { propagation: 'rslave' } }, { type: 'bind', source: '/x', target: '/x', readOnly: false, bindPropagation: 'rslave' }],
+    [{ type: 'bind', source: '/x', target: '/x', bind: { selinux: 'Z' } }, { type: 'bind', source: '/x', target: '/x', readOnly: false, selinux: 'Z' }],
     [{ type: 'volume', source: 'db', target: '/db', volume: { nocopy: true } }, { type: 'volume', source: 'db', target: '/db', readOnly: false, noCopy: true }],
     [{ type: 'volume', target: '/cache' }, { type: 'anonymous', target: '/cache', readOnly: false }],
     [{ type: 'tmpfs', target: '/run', tmpfs: { size: '64m', mode: '1777' } }, { type: 'tmpfs', target: '/run', sizeBytes: 64 * 2 ** 20, mode: 0o1777 }],
