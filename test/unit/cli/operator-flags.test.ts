@@ -68,6 +68,12 @@ describe('environment variables in --help', () => {
     expect([...read].filter((n) => !listed.has(n)).sort()).toEqual([]);
     for (const [n] of ENVIRONMENT) expect(environmentHelp()).toContain(n);
   });
+
+  it('docs/operations.md lists every one of them', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/operations.md', import.meta.url)), 'utf8');
+    const table = doc.slice(doc.indexOf('## Environment variables'));
+    expect(ENVIRONMENT.map(([n]) => n).filter((n) => !table.includes(`\`${n}\``))).toEqual([]);
+  });
 });
 
 describe('dom0 --version and flag errors from the built CLI', () => {
