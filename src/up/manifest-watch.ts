@@ -1,6 +1,7 @@
 // Watches the manifest for edits: fs.watch on its directory (sees editors that write a new file
-// and rename it over the old one) plus a slow poll of the content (sees what fs.watch misses,
-// such as a bind-mounted file replaced on the host). Fires once per distinct content, debounced.
+// and rename it over the old one) plus a poll of the content (sees what fs.watch misses, such as
+// a bind-mounted file replaced on the host). Fires once per distinct content, debounced just long
+// enough to let an editor finish its write-and-rename: an edit is applied within about a second.
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { sha256 } from './state-dir.js';
@@ -34,7 +35,7 @@ export class ManifestWatch {
     } catch {
       // the directory may not exist yet: the poll covers it
     }
-    this.poll = setInterval(() => this.kick(), this.opts.pollMs ?? 2000);
+    this.poll = setInterval(() => this.kick(), this.opts.pollMs ?? 1000);
   }
 
   stop(): void {
@@ -50,7 +51,7 @@ export class ManifestWatch {
       if (h === this.lastHash) return;
       this.lastHash = h;
       this.onChange();
-    }, this.opts.debounceMs ?? 500);
+    }, this.opts.debounceMs ?? 150);
   }
 }
 
