@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifestText } from '../../src/manifest/load.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -341,9 +341,6 @@ export interface Row {
   note: string;
 }
 
-/** The manifest's directory, with the side files the samples name. */
-const DIR = mkdtempSync(path.join(tmpdir(), 'dom0-compose-keys-'));
-afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 const SIDE_FILES: Record<string, string> = {
   'secret.txt': 'value\n',
   'config.txt': 'value\n',
@@ -352,9 +349,18 @@ const SIDE_FILES: Record<string, string> = {
   'spec.json': '{}\n',
   'other.yaml': `services:\n  included:\n    image: ${IMAGE}\n`,
 };
-for (const [name, text] of Object.entries(SIDE_FILES)) writeFileSync(path.join(DIR, name), text);
-mkdirSync(path.join(DIR, 'src'));
-const MANIFEST_FILE = path.join(DIR, 'dom0.yaml');
+/** The manifest's directory, with the side files the samples name (made before the tests run). */
+let DIR = '';
+let MANIFEST_FILE = '';
+beforeAll(() => {
+  DIR = mkdtempSync(path.join(tmpdir(), 'dom0-compose-keys-'));
+  for (const [name, text] of Object.entries(SIDE_FILES)) writeFileSync(path.join(DIR, name), text);
+  mkdirSync(path.join(DIR, 'src'));
+  MANIFEST_FILE = path.join(DIR, 'dom0.yaml');
+});
+afterAll(() => {
+  if (DIR) rmSync(DIR, { recursive: true, force: true });
+});
 
 function stripWarningPrefix(m: string): string {
   return m.replace(/^warning: /, '');
@@ -492,9 +498,14 @@ describe('classify', () => {
 });
 
 describe('docs/manifest.md "Compose keys"', () => {
-  const rows = allRows();
-  const want = renderTable(rows).trim();
-  const wantValues = renderValueTable(valueRows()).trim();
+  let rows: Row[] = [];
+  let want = '';
+  let wantValues = '';
+  beforeAll(() => {
+    rows = allRows();
+    want = renderTable(rows).trim();
+    wantValues = renderValueTable(valueRows()).trim();
+  });
 
   it('lists every key of the Compose Specification, and the values it documents, with what the loader does', () => {
     const md = readFileSync(DOCS, 'utf8');
