@@ -27,6 +27,11 @@ export interface PullImagesOptions extends PullSettingsOverrides {
   credentials?: Credentials;
   now?: () => number;
   signal?: AbortSignal;
+  /**
+   * An image present locally is not pulled now: it is used as it is and its pull is left to the
+   * background retry (`dom0 up` at boot: nothing waits on the network before the fleet starts).
+   */
+  deferPresent?: boolean;
   /** Tests: deterministic jitter / no real waiting between retries. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -273,6 +278,14 @@ async function pullStep(run: PullRun, step: PullStep, before: ImageInfo | undefi
   }
 
   const { host, credential } = run.ctx.credentials.forImage(ref);
+  if (before && run.opts.deferPresent) {
+    row.result = 'fallback';
+    row.transient = true; // the background retry pulls it
+    row.imageId = before.id;
+    row.image = before;
+    log.info({ event: 'pull-deferred', image: ref, registry: host, reason: step.reason, imageId: before.id }, `${ref}: starting from the local image ${shortId(before.id)}; pulling in the background (${step.reason})`);
+    return row;
+  }
   log.debug(
     { event: 'pull-started', image: ref, registry: host, user: credential?.username, credentialSource: credential?.source, reason: step.reason },
     `pulling ${ref} (${step.reason})`,

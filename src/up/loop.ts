@@ -278,12 +278,13 @@ export class UpLoop {
         startStopped: mode === 'full',
         protect: this.protect,
         pullConcurrency: this.o.pullConcurrency,
-        pull: { stateDir: this.o.state.dir },
+        // At boot nothing waits on the network: local images start the fleet, pulls go to the background.
+        pull: { stateDir: this.o.state.dir, ...(why.startsWith('boot') ? { deferPresent: true } : {}) },
       });
       this.pullRetry.update(r.pulls);
       ok = true;
       this.scheduler.update(manifest);
-      if (why === 'boot') await this.catchUp(manifest);
+      if (why.startsWith('boot')) await this.catchUp(manifest);
       if (bytes !== undefined) {
         this.appliedHash = sha256(bytes);
         try {

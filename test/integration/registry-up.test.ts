@@ -127,7 +127,8 @@ describeEngine('dom0 up: background re-pull after the registry comes back', () =
     });
     const out = collectOutput(child);
     try {
-      await waitForOutput(child, out, /"event":"pull-fallback"/, 60_000);
+      // at boot a local image is not pulled first: it starts the service and is re-pulled in the background
+      await waitForOutput(child, out, /"event":"pull-deferred"/, 60_000);
       await waitForOutput(child, out, /"event":"apply-finished"/, 60_000);
       // The loop hands the apply's pull outcome to PullRetry (src/up/pull-retry.ts), which says so.
       await waitForOutput(child, out, /"event":"pull-retry-scheduled"/, 15_000).catch(() => {

@@ -126,6 +126,17 @@ describe('pullImages', () => {
     expect(fb[0]!.msg).toMatch(/using the local image local/);
   });
 
+  it('deferPresent (boot): a present image is not pulled now but handed to the background retry; an absent one is pulled', async () => {
+    const e = new FakeEngine();
+    const present = `${REG}/boot:1`;
+    e.images.set(present, 'sha256:local');
+    const { log, lines } = memoryLog();
+    const out = await pullImages(fleet([['aa', present, 'always'], ['bb', `${REG}/absent:1`, 'always']]), e.asEngine(), log, { ...noWait, deferPresent: true });
+    expect(e.pulls.map((p) => p.ref)).toEqual([`${REG}/absent:1`]);
+    expect(out.images.find((i) => i.ref === present)).toMatchObject({ result: 'fallback', imageId: 'sha256:local', transient: true });
+    expect(lines.filter((l) => l.event === 'pull-deferred').map((l) => l.image)).toEqual([present]);
+  });
+
   it('wrong password: no retry, a message naming registry and user, never the password', async () => {
     const e = new FakeEngine(() => {
       throw unauthorized();
