@@ -2,7 +2,7 @@
 // tcp://127.0.0.1 with TLS (--tlsverify) and certificates made here: DOCKER_HOST +
 // DOCKER_TLS_VERIFY + DOCKER_CERT_PATH, a docker context (currentContext and DOCKER_CONTEXT),
 // and the failures a user meets (plain HTTP to a TLS port, an unknown context).
-// ssh:// is passed to docker-modem's ssh transport; it is not tested here (no sshd on these machines).
+// ssh:// is tested in engine-ssh.test.ts.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
