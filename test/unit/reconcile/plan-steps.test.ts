@@ -100,12 +100,13 @@ describe('plan steps', () => {
     expect(asked).toEqual(['reg.test/tick:1']);
   });
 
-  it('plan --json keeps name/kind/action/reasons and adds pulls, networks, volumes and the inputs, never a secret', () => {
+  it('plan --json keeps name/kind/action/reasons and adds pulls, builds, networks, volumes and the inputs, never a secret', () => {
     const before = svc('web', { environment: { DB_PASSWORD: 'hunter2-old' } });
     const m = manifest({ services: [svc('web', { environment: { DB_PASSWORD: 'hunter2-new' } })] });
     const pulls = planPulls(m, { 'busybox:latest': image('sha256:b') }, () => undefined, 0);
     const json = planJson(plan(m, observed([container(before)]), { pulls }), { origin: m.origin, notes: [] }) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['fleet', 'origin', 'notes', 'pulls', 'networks', 'volumes', 'actions']);
+    expect(Object.keys(json)).toEqual(['fleet', 'origin', 'notes', 'pulls', 'builds', 'networks', 'volumes', 'actions']);
+    expect(json.builds).toEqual([]);
     const a = (json.actions as Array<Record<string, unknown>>)[0]!;
     expect(Object.keys(a).slice(0, 4)).toEqual(['name', 'kind', 'action', 'reasons']);
     expect(a).toMatchObject({ action: 'recreate', stopOld: true, containerName: 'web' });
