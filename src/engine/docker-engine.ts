@@ -28,9 +28,9 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { type LogLine, LogLines } from './log-stream.js';
-import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
-import { endpointSettings } from './container-config.js';
 import { followBuild } from './build-stream.js';
+import { endpointSettings } from './container-config.js';
+import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
