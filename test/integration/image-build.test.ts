@@ -7,8 +7,10 @@
 // The build takes a minute or more (npm ci over the network): the image is reused while its
 // io.dom0.source-hash label matches the sources (scripts/build-image.sh --hash).
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { TEST_DOCKER_HOST, describeEngine, docker, tmpDir, writeManifest } from '../support/engine.js';
+import { REPO_ROOT, TEST_DOCKER_HOST, describeEngine, docker, tmpDir, writeManifest } from '../support/engine.js';
 import { buildImageScript } from '../support/image.js';
 import { DOCKER_CLI, explain, run } from '../support/process.js';
 
@@ -72,7 +74,12 @@ describeEngine('dom0 image (Dockerfile)', () => {
 
   it('has the runtime contract: entrypoint, up by default, manifest and state paths, healthcheck', async () => {
     const { Config } = await docker().getImage(IMAGE).inspect();
-    expect(Config.Entrypoint).toEqual(['dom0']);
+    expect(Config.Entrypoint).toEqual(['node', '--max-semi-space-size=1', '/opt/dom0/dom0.mjs']);
+    // the OCI labels scripts/build-image.sh sets from package.json and git
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(Config.Labels?.['org.opencontainers.image.version']).toBe(pkg.version);
+    expect(Config.Labels?.['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+    expect(Config.Labels?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(Config.Cmd).toEqual(['up']);
     expect(Object.keys(Config.Volumes ?? {})).toContain('/var/lib/dom0');
     expect(Config.Env).toEqual(
