@@ -30,6 +30,7 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   driver_opts: 'driver options are set per network: under the service\'s `networks.<key>.driver_opts`, or on a top-level network',
   models: 'AI model runners are not part of the boot',
   provider: 'external service providers are not implemented',
+  pull_refresh_after: 'use `pull_policy: every_<duration>` (e.g. every_12h), which dom0 keeps across restarts',
   scale: 'dom0 runs exactly one container per entry; declare several entries instead',
   use_api_socket: 'exposing the Docker socket is not implemented; bind-mount /var/run/docker.sock explicitly',
 };
@@ -343,8 +344,19 @@ const volumeLong = strict({
   read_only: boolish.optional(),
   bind: strict(
     { propagation: str.optional(), create_host_path: boolish.optional(), selinux: str.optional() },
+    { recursive: 'bind `recursive` modes are not implemented (they need Engine API 1.44); use `read_only`' },
   ).optional(),
-  volume: strict({ nocopy: boolish.optional() }, { subpath: 'volume subpaths are not supported by dom0' }).optional(),
+  volume: strict(
+    { nocopy: boolish.optional() },
+    {
+      subpath: 'volume subpaths are not supported by dom0',
+      labels: 'a volume made on the fly carries no labels: declare it under top-level `volumes` with `labels`',
+    },
+  ).optional(),
+  image: z.unknown().transform((_v, ctx) => {
+    ctx.addIssue({ code: 'custom', message: 'image mounts are not supported by dom0 (bind, volume or tmpfs): copy the files into a volume with a job' });
+    return z.NEVER;
+  }).optional(),
   tmpfs: strict({ size: scalarStr.optional(), mode: scalarStr.optional() }).optional(),
   consistency: str.optional(), // macOS-only hint, ignored
 }).transform(parsed(parseVolumeLong));
