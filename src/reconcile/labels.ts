@@ -35,6 +35,8 @@ export const COMPOSE_LABEL = {
   configHash: 'com.docker.compose.config-hash',
   workingDir: 'com.docker.compose.project.working_dir',
   configFiles: 'com.docker.compose.project.config_files',
+  network: 'com.docker.compose.network',
+  volume: 'com.docker.compose.volume',
 } as const;
 
 /**

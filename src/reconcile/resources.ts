@@ -2,7 +2,7 @@
 // (an entry using one is blocked), and which to create, labelled, before any container. Pure.
 import type { CreateNetworkRequest, CreateVolumeRequest } from '../engine/engine.js';
 import type { ContainerSpec, Manifest } from '../manifest/types.js';
-import { LABEL } from './labels.js';
+import { COMPOSE_LABEL, LABEL } from './labels.js';
 import type { Observed } from './observe.js';
 
 /** A named network or volume of the manifest: created when absent, with dom0's labels. */
@@ -36,7 +36,7 @@ export function resourceSteps(manifest: Manifest, observed: Observed): { network
   const networks = Object.values(manifest.networks)
     .filter((n) => used.has(n.key) && !n.external)
     .map((n): NetworkStep => {
-      const labels = { ...n.labels, ...own, [LABEL.networkKey]: n.key };
+      const labels = { ...n.labels, [COMPOSE_LABEL.project]: manifest.name, [COMPOSE_LABEL.network]: n.key, ...own, [LABEL.networkKey]: n.key };
       if (observed.networks.some((x) => x.name === n.name)) return { key: n.key, name: n.name, action: 'exists', labels };
       const create: CreateNetworkRequest = {
         name: n.name,
@@ -54,7 +54,7 @@ export function resourceSteps(manifest: Manifest, observed: Observed): { network
   const volumes = Object.values(manifest.volumes)
     .filter((v) => !v.external)
     .map((v): VolumeStep => {
-      const labels = { ...v.labels, ...own, [LABEL.volumeKey]: v.key };
+      const labels = { ...v.labels, [COMPOSE_LABEL.project]: manifest.name, [COMPOSE_LABEL.volume]: v.key, ...own, [LABEL.volumeKey]: v.key };
       if (observed.namedVolumes[v.name]) return { key: v.key, name: v.name, action: 'exists', labels };
       return { key: v.key, name: v.name, action: 'create', labels, create: { name: v.name, driver: v.driver, driverOpts: v.driverOpts, labels } };
     });

@@ -73,10 +73,21 @@ describe('plan steps', () => {
     expect(kept.labels).toBeUndefined();
   });
 
-  it('the network a container joins is created when absent, with the fleet, origin and key labels', () => {
+  it('the network a container joins is created when absent, with the fleet, origin and key labels (dom0\'s and Compose\'s)', () => {
     const m = manifest({ services: [svc('web')] });
     expect(plan(m, observed([])).networks).toEqual([
-      expect.objectContaining({ key: 'default', name: 'fleet', action: 'create', labels: { 'io.dom0.fleet': 'fleet', 'io.dom0.origin': '/tmp/dom0.yaml', 'io.dom0.network': 'default' } }),
+      expect.objectContaining({
+        key: 'default',
+        name: 'fleet',
+        action: 'create',
+        labels: {
+          'io.dom0.fleet': 'fleet',
+          'io.dom0.origin': '/tmp/dom0.yaml',
+          'io.dom0.network': 'default',
+          'com.docker.compose.project': 'fleet',
+          'com.docker.compose.network': 'default',
+        },
+      }),
     ]);
     const have = { ...observed([]), networks: [{ id: 'n1', name: 'fleet', labels: {} }] };
     expect(plan(m, have).networks.map((n) => [n.name, n.action, n.create])).toEqual([['fleet', 'exists', undefined]]);
