@@ -6,25 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngine, runDom0, tmpDir } from '../support/engine.js';
 import { privateEngine } from '../support/private-engine.js';
+import { freePort } from '../support/free-port.js';
 
 const ENGINE_DIR = process.env.DOM0_TLS_ENGINE_DIR || '/tmp/dom0-tls-engine';
 const POOL = 'base=10.219.0.0/16,size=24';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, as `docker` TLS setups use. */
 function makeCerts(dir: string): void {

@@ -3,24 +3,13 @@
 // expects), which runs `docker system dial-stdio` against the test engine.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupFleet, containersOf, describeEngine, runDom0, TEST_DOCKER_HOST, tmpDir } from '../support/engine.js';
+import { freePort } from '../support/free-port.js';
 
 const SSHD = '/usr/sbin/sshd';
 const FLEET = 'dom0-ssh';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describeEngine('engine endpoint: ssh://', () => {
   const dir = tmpDir('dom0-sshd-');

@@ -4,11 +4,11 @@
 // edit appear with its FILE:LINE:COL.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupFleet, describeEngine, docker, spawnDom0, tmpDir } from '../support/engine.js';
+import { freePort } from '../support/free-port.js';
 
 const FLEET = 'dom0-status-page';
 const CHROMIUM = '/usr/bin/chromium';
@@ -37,17 +37,6 @@ services:
     command: ["sleep", "3600"]
     depends_on: [spg-db]
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
