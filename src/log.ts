@@ -38,8 +38,6 @@ export interface LogOptions {
   tap?: (event: Record<string, unknown>) => void;
 }
 
-const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
-
 export function createLogger(opts: LogOptions = {}): Log {
   const fd = opts.fd ?? 2;
   const level = opts.level || 'info'; // an empty DOM0_LOG_LEVEL= means the default
@@ -67,7 +65,7 @@ export function createLogger(opts: LogOptions = {}): Log {
   };
   const streams: pino.StreamEntry[] = [{ level: 'info', stream: tapStream }];
   if (level !== 'silent') streams.push({ level: level as pino.Level, stream: out });
-  return pino({ ...base, level: (LEVEL_VALUES[level] ?? 30) < 30 ? level : 'info' }, pino.multistream(streams));
+  return pino({ ...base, level: (pino.levels.values[level] ?? 30) < 30 ? level : 'info' }, pino.multistream(streams));
 }
 
 /** pino-pretty, loaded only when a logger is pretty (most runs log NDJSON). */

@@ -39,7 +39,7 @@ export class Journal {
   lastSuccessfulApply: string | undefined;
   engineConnected = true;
   /** Entries whose restart dom0 has scheduled and not yet seen running: shown as "restarting". */
-  readonly restarting = new Map<string, string>();
+  readonly restarting = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private lastWhy: string | undefined;
 
@@ -101,7 +101,7 @@ export class Journal {
         this.manifestInvalid++;
         break;
       case 'restart':
-        if (e.entry && typeof o.delayMs === 'number') this.restarting.set(e.entry, e.time);
+        if (e.entry && typeof o.delayMs === 'number') this.restarting.add(e.entry);
         break;
       case 'restarted':
         if (e.entry) this.restarts.set(e.entry, (this.restarts.get(e.entry) ?? 0) + 1);

@@ -152,7 +152,7 @@ export class UpLoop {
     const { r, bytes } = await this.loadFile();
     if (r.ok) {
       this.manifest = r.manifest;
-      await this.runApply('full', 'boot', bytes);
+      await this.runApply('full', 'boot', bytes, true);
       return;
     }
     this.logInvalid(r.diagnostics);
@@ -177,7 +177,7 @@ export class UpLoop {
       `MANIFEST INVALID OR MISSING: applying the last manifest that applied (saved ${last.savedAt})`,
     );
     this.manifest = lr.manifest;
-    await this.runApply('full', 'boot (last-good manifest)', undefined);
+    await this.runApply('full', 'boot (last-good manifest)', undefined, true);
   }
 
   /** Reads the manifest once: the bytes validated are the bytes applied and saved as last-good. */
@@ -263,7 +263,8 @@ export class UpLoop {
     }
   }
 
-  private async runApply(mode: Mode, why: string, bytes: Buffer | undefined): Promise<void> {
+  /** `boot`: the first apply of this process (pulls of local images deferred, missed schedules caught up). */
+  private async runApply(mode: Mode, why: string, bytes: Buffer | undefined, boot = false): Promise<void> {
     const manifest = this.manifest!;
     this.supervisor.pause();
     let ok = false;
@@ -279,12 +280,12 @@ export class UpLoop {
         protect: this.protect,
         pullConcurrency: this.o.pullConcurrency,
         // At boot nothing waits on the network: local images start the fleet, pulls go to the background.
-        pull: { stateDir: this.o.state.dir, ...(why.startsWith('boot') ? { deferPresent: true } : {}) },
+        pull: { stateDir: this.o.state.dir, ...(boot ? { deferPresent: true } : {}) },
       });
       this.pullRetry.update(r.pulls);
       ok = true;
       this.scheduler.update(manifest);
-      if (why.startsWith('boot')) await this.catchUp(manifest);
+      if (boot) await this.catchUp(manifest);
       if (bytes !== undefined) {
         this.appliedHash = sha256(bytes);
         try {
