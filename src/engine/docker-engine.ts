@@ -15,6 +15,7 @@ import type {
   CreateNetworkRequest,
   CreateVolumeRequest,
   Engine,
+  EngineInfo,
   EngineVersion,
   EventStream,
   ExecRequest,
@@ -31,6 +32,7 @@ import { type LogLine, LogLines } from './log-stream.js';
 import { followBuild } from './build-stream.js';
 import { endpointSettings } from './container-config.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
+import { parseEngineLabels } from './engine-labels.js';
 import { normalizeError } from './errors.js';
 import { registryAuthHeader } from './registry-auth.js';
 import { demux, eventStream, followPull, StallWatch } from './streams.js';
@@ -113,6 +115,23 @@ export class DockerEngine implements Engine {
   async version(): Promise<EngineVersion> {
     const v = await this.call('version', () => this.docker.version());
     return { version: v.Version, apiVersion: v.ApiVersion };
+  }
+
+  async info(): Promise<EngineInfo> {
+    const i = (await this.call('info', () => this.docker.info())) as {
+      Name?: string;
+      Labels?: string[] | null;
+      OSType?: string;
+      Architecture?: string;
+      Swarm?: { LocalNodeState?: string };
+    };
+    return {
+      name: i.Name ?? '',
+      labels: parseEngineLabels(i.Labels ?? []),
+      os: i.OSType ?? '',
+      arch: i.Architecture ?? '',
+      swarm: i.Swarm?.LocalNodeState ?? '',
+    };
   }
 
   async listContainers(): Promise<ContainerSummary[]> {

@@ -206,6 +206,18 @@ export interface EngineVersion {
   apiVersion: string; // the Engine API version it speaks, e.g. "1.45"
 }
 
+/** What `docker info` tells about the host: the facts deploy.placement.constraints match. */
+export interface EngineInfo {
+  /** The engine's host name (`Name`): the host's hostname, also when dom0 runs in a container. */
+  name: string;
+  /** The engine's labels (`dockerd --label k=v`, daemon.json "labels"), parsed from "k=v". */
+  labels: Record<string, string>;
+  os: string; // "linux"
+  arch: string; // "x86_64", "aarch64" (as the engine says it)
+  /** Swarm.LocalNodeState: "inactive" | "active" | "pending" | "error" | "locked" | "" */
+  swarm: string;
+}
+
 export interface StreamLogsOptions {
   follow?: boolean;
   /** Lines from the end of the log; default all. */
@@ -220,6 +232,7 @@ export interface StreamLogsOptions {
 export interface Engine {
   ping(): Promise<void>;
   version(): Promise<EngineVersion>;
+  info(): Promise<EngineInfo>;
   listContainers(): Promise<ContainerSummary[]>;
   inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
   createContainer(req: CreateContainerRequest): Promise<string>;

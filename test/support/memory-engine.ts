@@ -11,6 +11,7 @@ import type {
   CreateVolumeRequest,
   Engine,
   EngineEvent,
+  EngineInfo,
   EventStream,
   ExecRequest,
   ExecResult,
@@ -135,6 +136,14 @@ export class MemoryEngine implements Engine {
   async version() {
     this.enter('version');
     return { version: 'memory', apiVersion: '1.45' };
+  }
+
+  /** What info() returns; a test sets the host's name and labels here. */
+  hostInfo: EngineInfo = { name: 'memory-host', labels: {}, os: 'linux', arch: 'x86_64', swarm: 'inactive' };
+
+  async info(): Promise<EngineInfo> {
+    this.enter('info');
+    return { ...this.hostInfo, labels: { ...this.hostInfo.labels } };
   }
 
   async listContainers() {
