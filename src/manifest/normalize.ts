@@ -13,7 +13,8 @@ import { attachFiles, fileContents, fileDefinitions, type FileMountContext, type
 import { attachHooks } from './hooks.js';
 import { attachSchedule } from './schedule.js';
 import { expandExpose, expandPorts, portCount, type PortRange } from './ports.js';
-import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
+import { IGNORED_DEPLOY_KEYS, type ParsedContainer, type ParsedDeploy, type ParsedDeviceRequest, type ParsedVolumeContainer } from './schema.js';
+import { SWARM_ONLY_SUBJECTS } from './placement.js';
 import type {
   BlkioConfig,
   ContainerSpec,
@@ -281,9 +282,25 @@ function hostSettings(spec: ContainerSpec, s: ParsedContainer, ctx: NormalizeCon
 
   if (!d) return;
   const ignored = (path: string[], why: string) => ctx.warn?.([...at, 'deploy', ...path], `warning: deploy.${path.join('.')} is ignored: ${why}`);
+  placement(spec, d.placement, ctx, [...at, 'deploy', 'placement']);
   for (const k of IGNORED_DEPLOY_KEYS) if (d[k] !== undefined) ignored([k], 'it is a Swarm setting; dom0 runs one container per entry on one host');
   if (reservations?.cpus !== undefined) ignored(['resources', 'reservations', 'cpus'], 'a CPU reservation is a Swarm scheduling hint (Compose ignores it too)');
   if (reservations?.generic_resources !== undefined) ignored(['resources', 'reservations', 'generic_resources'], 'generic resources are a Swarm feature');
+}
+
+/** deploy.placement: constraints select the hosts (reconcile/placement.ts); Swarm's scheduling hints are ignored. */
+function placement(spec: ContainerSpec, p: ParsedDeploy['placement'], ctx: NormalizeContext, at: Path): void {
+  if (!p) return;
+  for (const k of ['preferences', 'max_replicas_per_node'] as const) {
+    if (p[k] !== undefined) ctx.warn?.([...at, k], `warning: deploy.placement.${k} is ignored: it is a Swarm scheduling setting; dom0 runs one container per entry on each host it places it on`);
+  }
+  const constraints = p.constraints ?? [];
+  constraints.forEach((c, i) => {
+    if (SWARM_ONLY_SUBJECTS.has(c.subject)) {
+      ctx.warn?.([...at, 'constraints', i], `warning: placement constraint \`${c.text}\` has no meaning outside a Swarm cluster: dom0 treats it as met on every host`);
+    }
+  });
+  if (constraints.length) spec.placement = constraints;
 }
 
 /** Combinations the engine refuses at create: reported at validation instead of failing the apply. */

@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { parseBytes, parseDuration, type ParseResult } from './durations.js';
+import { parsePlacementConstraint } from './placement.js';
 import { parseExpose, parsePortLong, parsePortShort } from './ports.js';
 import { setOwn } from './own.js';
 import { shellSplit } from './shell.js';
@@ -615,8 +616,15 @@ const restartPolicy = strict({
 });
 
 /** `deploy` keys that only mean something to Swarm: accepted, warned about, ignored. */
-export const IGNORED_DEPLOY_KEYS = ['mode', 'replicas', 'labels', 'placement', 'update_config', 'rollback_config', 'endpoint_mode'] as const;
+export const IGNORED_DEPLOY_KEYS = ['mode', 'replicas', 'labels', 'update_config', 'rollback_config', 'endpoint_mode'] as const;
 const anything = z.unknown().optional();
+
+/** `placement.constraints` select the hosts of a farm (placement.ts); the rest is Swarm scheduling, ignored with a warning. */
+const placement = strict({
+  constraints: z.array(z.string().transform(parsed(parsePlacementConstraint))).optional(),
+  preferences: anything,
+  max_replicas_per_node: anything,
+});
 
 const deploy = strict({
   resources: strict({
@@ -629,6 +637,7 @@ const deploy = strict({
     }).optional(),
   }).optional(),
   restart_policy: restartPolicy.optional(),
+  placement: placement.optional(),
   ...Object.fromEntries(IGNORED_DEPLOY_KEYS.map((k) => [k, anything])),
 });
 

@@ -1,6 +1,8 @@
 // The normalized manifest: what every later stage (hash, plan, apply) works on.
 // Everything here is plain data, defaults filled in, Compose short syntaxes expanded.
 
+import type { PlacementConstraint } from './placement.js';
+
 export type EntryKind = 'service' | 'job' | 'volume';
 
 export interface Diagnostic {
@@ -240,6 +242,8 @@ export interface ContainerSpec {
   preStop?: LifecycleHook[];
   volumeDriver?: string; // HostConfig.VolumeDriver, and the driver of the entry's backing volumes
   isolation?: string; // HostConfig.Isolation (a Linux engine accepts only "default")
+  /** deploy.placement.constraints: the hosts this entry runs on (all must hold). Not hashed: moving an entry between hosts does not recreate it where it stays. */
+  placement?: PlacementConstraint[];
   // Where the entry was declared (set by normalize; no stage reads it yet). Not hashed.
   position?: { line: number; col: number };
 }

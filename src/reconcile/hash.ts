@@ -13,7 +13,7 @@ export const HASH_SCHEME = 1;
  * by hand with `docker rename` still matches). `build` is stood for by the image ID it produced (its
  * context path differs between the host and dom0's container).
  */
-const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy', 'containerName', 'build', 'schedule']);
+const NOT_HASHED = new Set(['dependsOn', 'position', 'pullPolicy', 'containerName', 'build', 'schedule', 'placement']);
 
 export type Canonical = null | boolean | number | string | Canonical[] | { [k: string]: Canonical };
 

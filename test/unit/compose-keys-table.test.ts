@@ -243,7 +243,7 @@ const SAMPLES: Record<string, { build: Build; keys: Record<string, Sample> }> = 
       update_config: { value: { parallelism: 1 } },
       resources: { value: { limits: { memory: '64m' } } },
       restart_policy: { value: { condition: 'on-failure' } },
-      placement: { value: { constraints: ['node.role==manager'] } },
+      placement: { value: { constraints: ['node.labels.zone==a'] } },
     },
   },
   'service deploy.resources.limits': {
