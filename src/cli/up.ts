@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { heartbeatProblem, StateDir, stateDirFromEnv } from '../up/state-dir.js';
 import { Journal } from '../up/journal.js';
 import { UpLoop } from '../up/loop.js';
+import { installDiagnostics } from '../up/diagnostics.js';
 import { isLoopback, parseListenAddress, StatusServer, type ListenAddress } from '../up/status-server.js';
 import { UsageError } from './errors.js';
 import { registerSecret } from '../redact.js';
@@ -78,6 +79,7 @@ export function upCommand(program: Command): void {
         }
         log.info({ event: 'listening', address: where }, `status page on ${'path' in o.listen ? where : `http://${where}/`}`);
       }
+      installDiagnostics(process.env.DOM0_DIAG_FILE, () => loop.diagnostics());
       process.on('SIGHUP', () => loop.reload());
       const stop = () => {
         void server?.close();

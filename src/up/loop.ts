@@ -44,6 +44,8 @@ export class UpLoop {
   private pending: { mode: Mode; why: string } | undefined;
   private stopping = false;
   private stream: EventStream | undefined;
+  /** Listeners attached to event streams not yet ended (the leak probe reads it). */
+  private eventListeners = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private repairSoon: NodeJS.Timeout | undefined;
   private readonly protect: Set<string>;
@@ -97,6 +99,19 @@ export class UpLoop {
     this.watch.start(this.appliedHash ?? currentHash(this.o.file));
     this.timers.push(setInterval(() => this.request('repair', 'periodic reconcile'), this.o.reconcileIntervalMs ?? 5 * 60_000));
     void this.follow();
+  }
+
+  /** The loop's own live counts, for the leak probe (src/up/diagnostics.ts). */
+  diagnostics(): Record<string, number> {
+    const sup = this.supervisor.counts();
+    return {
+      eventListeners: this.eventListeners,
+      loopTimers: this.timers.length,
+      supervisorTracked: sup.tracked,
+      supervisorTimers: sup.pendingTimers,
+      scheduledJobs: this.scheduler.armedCount,
+      pullRetries: this.pullRetry.trackedCount,
+    };
   }
 
   /** The manifest being applied (undefined until one loaded). */
@@ -314,8 +329,12 @@ export class UpLoop {
       try {
         this.stream = await this.o.engine.events({ label: LABEL.fleet });
         retry = 1;
-        this.stream.on((e) => this.supervisor.handle(e));
+        const off = this.stream.on((e) => this.supervisor.handle(e));
+        this.eventListeners++;
         await this.stream.ended;
+        off();
+        this.eventListeners--;
+        this.stream.close();
       } catch {
         // engine unreachable: retried below
       }

@@ -87,6 +87,11 @@ export class PullRetry {
     this.tracked.delete(key);
   }
 
+  /** Images being retried (for the leak probe). */
+  get trackedCount(): number {
+    return this.tracked.size;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const t of this.tracked.values()) clearTimeout(t.timer);

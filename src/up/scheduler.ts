@@ -26,6 +26,11 @@ export class JobScheduler {
     for (const [name, s] of wanted) if (!this.timers.has(name)) this.arm(name, s);
   }
 
+  /** Timers armed (for the leak probe). */
+  get armedCount(): number {
+    return this.timers.size;
+  }
+
   stop(): void {
     for (const name of [...this.timers.keys()]) this.disarm(name);
   }

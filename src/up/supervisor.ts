@@ -41,6 +41,13 @@ export class Supervisor {
     return t;
   }
 
+  /** For the leak probe (src/up/diagnostics.ts): entries tracked, and restart timers pending. */
+  counts(): { tracked: number; pendingTimers: number } {
+    let pending = 0;
+    for (const t of this.tracks.values()) if (t.pending) pending++;
+    return { tracked: this.tracks.size, pendingTimers: pending };
+  }
+
   /** While an apply runs, its own stops and removals are not deaths to act on. */
   pause(): void {
     this.paused = true;
