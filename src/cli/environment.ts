@@ -16,6 +16,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['COMPOSE_PROFILES', 'active profiles when neither --profile nor DOM0_PROFILES is given; may be set in .env'],
   ['DOM0_FLEET', "the fleet name when --fleet is not given (default: the manifest's name:, else its directory's name)"],
   ['DOM0_STATE_DIR', '`up` and `health`: last-good manifest, heartbeat, pull times (default /var/lib/dom0)'],
+  ['DOM0_ROLLBACK_AFTER', "`up`: readiness window after a changed manifest applies, as --rollback-after (default 2m; off or 0 disables rollback)"],
   ['DOM0_LOG_LEVEL', 'log level when --log-level is not given: trace, debug, info, warn, error, fatal, silent (default info)'],
   ['DOM0_LOG_FORMAT', 'json (NDJSON) or pretty (one readable line per event); default: pretty on a terminal, else json'],
   ['DOM0_PULL_CONCURRENCY', 'distinct images pulled at once (default 4)'],

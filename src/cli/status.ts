@@ -2,18 +2,25 @@ import type { Command } from 'commander';
 import { status } from '../reconcile/status.js';
 import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
 import { out, table } from './format.js';
+import { StateDir, stateDirFromEnv } from '../up/state-dir.js';
 
 export function statusCommand(program: Command): void {
   program
     .command('status')
     .description('a row per entry: container state, health, image, in sync / drifted / missing')
     .option('--json', 'print the rows as JSON')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .option('--state-dir <dir>', "dom0 up's state directory, for a rollback in force (default $DOM0_STATE_DIR or /var/lib/dom0)")
+    .action(async (o: { json?: boolean; stateDir?: string }, cmd: Command) => {
       const manifest = await loadOrThrow(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
       const rows = await status(manifest, engine());
+      const rollback = new StateDir(o.stateDir ?? stateDirFromEnv()).loadRollback();
       if (o.json) {
-        out(`${JSON.stringify({ fleet: manifest.name, entries: rows })}\n`);
+        out(`${JSON.stringify({ fleet: manifest.name, entries: rows, ...(rollback ? { rollback } : {}) })}\n`);
         return;
+      }
+      if (rollback) {
+        const what = rollback.failures.map((f) => `${f.service}: ${f.state}`).join(', ');
+        out(`rolled back: manifest ${rollback.sha256.slice(0, 12)} bad since ${rollback.since} (${what}); running last-healthy ${rollback.rolledBackTo.slice(0, 12)}\n`);
       }
       const scheduled = rows.some((r) => r.nextRun);
       const header = ['NAME', 'KIND', 'STATE', 'HEALTH', 'IMAGE', 'RESTART', 'SYNC', ...(scheduled ? ['NEXT RUN'] : [])];

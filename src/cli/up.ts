@@ -9,6 +9,7 @@ import { UsageError } from './errors.js';
 import { registerSecret } from '../redact.js';
 import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
 import { durationFlag, parseConcurrency } from './flags.js';
+import { DEFAULT_ROLLBACK_AFTER_MS, parseRollbackAfter } from '../up/rollback.js';
 
 interface UpFlags {
   stateDir?: string;
@@ -18,6 +19,7 @@ interface UpFlags {
   timeout?: number;
   listen?: ListenAddress;
   listenTokenFile?: string;
+  rollbackAfter: number;
 }
 
 function listenFlag(v: string): ListenAddress {
@@ -48,6 +50,12 @@ export function upCommand(program: Command): void {
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <duration>', 'default wait timeout for a dependency (e.g. 90s, 5m; default: the entry\'s own, else 5m)', durationFlag('--timeout'))
     .option('--listen <addr>', 'serve the read-only status page, /metrics and /healthz on HOST:PORT (127.0.0.1:9000) or a unix socket path (default: off)', listenFlag)
+    .addOption(
+      new Option('--rollback-after <duration>', 'readiness window after a changed manifest applies: a service healthy before that is not ready by then (or crash-loops) rolls back to the last healthy manifest; "off" disables')
+        .env('DOM0_ROLLBACK_AFTER')
+        .argParser((v: string) => parseRollbackAfter(v, durationFlag('--rollback-after')))
+        .default(DEFAULT_ROLLBACK_AFTER_MS, '2m'),
+    )
     .option('--listen-token-file <file>', 'require this bearer token (the file\'s first line) on every --listen request')
     .action(async (o: UpFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -65,6 +73,7 @@ export function upCommand(program: Command): void {
         concurrency: o.concurrency,
         pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,
+        rollbackAfterMs: o.rollbackAfter,
       });
       let server: StatusServer | undefined;
       if (o.listen && journal) {

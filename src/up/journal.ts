@@ -19,6 +19,15 @@ export interface LastApply {
   why?: string;
 }
 
+/** A rollback in force: the fleet runs the last-healthy manifest instead of a bad one. */
+export interface RollbackState {
+  /** sha256 of the bad manifest. */
+  manifest: string;
+  since: string;
+  rolledBackTo?: string;
+  services: Array<{ service: string; state: string; why: string }>;
+}
+
 /** Upper bounds of the apply duration histogram, in seconds. */
 export const APPLY_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
 
@@ -38,6 +47,8 @@ export class Journal {
   lastApply: LastApply | undefined;
   lastSuccessfulApply: string | undefined;
   engineConnected = true;
+  rollbacks = 0;
+  rollback: RollbackState | undefined;
   /** Entries whose restart dom0 has scheduled and not yet seen running: shown as "restarting". */
   readonly restarting = new Set<string>();
   private readonly listeners = new Set<() => void>();
@@ -114,6 +125,19 @@ export class Journal {
       }
       case 'pull-failed':
         this.pulls.set('failed', (this.pulls.get('failed') ?? 0) + 1);
+        break;
+      case 'rollback':
+      case 'using-last-healthy':
+        if (e.event === 'rollback') this.rollbacks++;
+        this.rollback = {
+          manifest: typeof o.manifest === 'string' ? o.manifest : '?',
+          since: typeof o.since === 'string' ? o.since : e.time,
+          ...(typeof o.rolledBackTo === 'string' ? { rolledBackTo: o.rolledBackTo } : {}),
+          services: Array.isArray(o.services) ? (o.services as RollbackState['services']) : [],
+        };
+        break;
+      case 'rollback-cleared':
+        this.rollback = undefined;
         break;
       case 'engine-unreachable':
       case 'events-lost':

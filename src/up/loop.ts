@@ -16,6 +16,8 @@ import { Supervisor } from './supervisor.js';
 import { PullRetry } from './pull-retry.js';
 import { JobScheduler } from './scheduler.js';
 import { missedRun } from '../manifest/schedule.js';
+import { judgeReadiness, type Failure, watchedServices } from './rollback.js';
+import { observeServices, ReadinessWatch, shortHash } from './rollback-watch.js';
 
 export interface UpOptions {
   file: string;
@@ -29,6 +31,8 @@ export interface UpOptions {
   debounceMs?: number;
   pollMs?: number;
   pullConcurrency?: number;
+  /** Readiness window after a changed manifest applies; 0 disables rollback (src/up/rollback.ts). */
+  rollbackAfterMs?: number;
 }
 
 type Mode = 'full' | 'repair';
@@ -55,6 +59,11 @@ export class UpLoop {
   /** Scheduled jobs whose time came, with why: the next apply runs them again. */
   private readonly dueJobs = new Map<string, string>();
   private watch: ManifestWatch | undefined;
+  /** The readiness window of the last changed manifest applied, while it runs. */
+  private readiness: ReadinessWatch | undefined;
+  private readinessTimer: NodeJS.Timeout | undefined;
+  /** Set while last-healthy is re-applied instead of a bad manifest (no window, the rollback stays in force). */
+  private applyingRollback = false;
   private readonly loader: ManifestLoader;
   /** Aborted by stop(): ends any backoff wait at once. */
   private readonly abort = new AbortController();
@@ -135,6 +144,7 @@ export class UpLoop {
     this.scheduler.stop();
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.repairSoon);
+    this.readiness?.close();
     this.stream?.close();
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
     this.stopped();
@@ -166,6 +176,7 @@ export class UpLoop {
   private async bootApply(): Promise<void> {
     const { r, bytes } = await this.loadFile();
     if (r.ok) {
+      if (bytes && (await this.bootInsteadOfBad(bytes))) return;
       this.manifest = r.manifest;
       await this.runApply('full', 'boot', bytes, true);
       return;
@@ -237,12 +248,19 @@ export class UpLoop {
       if (!this.pending || mode === 'full') this.pending = { mode, why };
       return;
     }
-    this.running = this.cycle(mode, why).finally(() => {
+    this.exclusive(() => this.cycle(mode, why));
+  }
+
+  /** Runs `task` as the one step in flight, then what was requested meanwhile; false when busy or stopping. */
+  private exclusive(task: () => Promise<void>): boolean {
+    if (this.stopping || this.running) return false;
+    this.running = task().finally(() => {
       this.running = undefined;
       const next = this.pending;
       this.pending = undefined;
       if (next) this.request(next.mode, next.why);
     });
+    return true;
   }
 
   private async cycle(mode: Mode, why: string): Promise<void> {
@@ -250,6 +268,10 @@ export class UpLoop {
       const { r, bytes } = await this.loadFile();
       if (!r.ok) {
         this.logInvalid(r.diagnostics);
+        return;
+      }
+      if (bytes !== undefined && this.isBad(sha256(bytes), why)) {
+        if (this.manifest) await this.runApply('repair', why, undefined);
         return;
       }
       this.o.log.info({ event: 'manifest-reload', why }, `re-applying: ${why}`);
@@ -285,6 +307,7 @@ export class UpLoop {
     let ok = false;
     const rerunJobs = new Map(this.dueJobs);
     this.dueJobs.clear();
+    const window = await this.prepareWindow(mode, bytes, manifest);
     try {
       const r = await apply(manifest, this.o.engine, {
         rerunJobs,
@@ -308,9 +331,11 @@ export class UpLoop {
         } catch (e) {
           this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot save the last-good manifest in ${this.o.state.dir}`);
         }
+        this.afterApplied(bytes, window);
       }
       if (!r.converged) this.o.log.warn({ event: 'not-converged', why }, 'the fleet did not fully converge');
     } catch (e) {
+      window?.close();
       this.o.log.error({ event: 'apply-failed', why, error: (e as Error).message }, `apply failed: ${(e as Error).message}`);
       if (isEngineError(e, 'unreachable')) {
         await this.waitForEngine();
@@ -320,6 +345,188 @@ export class UpLoop {
       this.supervisor.resume(mode === 'full' && ok);
     }
     if (ok && !this.stopping) await this.supervisor.sweep().catch(() => undefined);
+  }
+
+  /**
+   * Before a full apply of manifest bytes that are not last-healthy: the fleet as it is now, the
+   * services the change will be judged on, and an event stream to count their deaths. A change
+   * made inside another's window inherits that window's "before" (the fleet last known healthy).
+   */
+  private async prepareWindow(mode: Mode, bytes: Buffer | undefined, manifest: Manifest): Promise<ReadinessWatch | undefined> {
+    if (mode !== 'full' || bytes === undefined || !this.o.rollbackAfterMs || this.applyingRollback) return undefined;
+    const hash = sha256(bytes);
+    if (this.readiness?.hash === hash) return undefined; // re-applied inside its own window: the window goes on
+    if (hash === this.lastHealthyHash()) return undefined;
+    let before = this.readiness?.before;
+    if (!before) {
+      try {
+        before = await observeServices(this.o.engine, manifest);
+      } catch {
+        return undefined; // the apply will meet the same engine error
+      }
+    }
+    const w = new ReadinessWatch(hash, bytes, before, watchedServices(before, manifest.services.map((s) => s.name)), this.o.rollbackAfterMs, manifest);
+    void w.follow(this.o.engine);
+    return w;
+  }
+
+  private lastHealthyHash(): string | undefined {
+    try {
+      return this.o.state.loadLastHealthy()?.sha256;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Manifest bytes applied: a new window starts, and a rollback in force ends unless this is the rollback. */
+  private afterApplied(bytes: Buffer, window: ReadinessWatch | undefined): void {
+    const hash = sha256(bytes);
+    if (!this.applyingRollback && this.o.state.loadRollback()) {
+      try {
+        this.o.state.saveRollback(undefined);
+      } catch {
+        // dom0 status would say "rolled back" a little longer
+      }
+      this.o.log.info({ event: 'rollback-cleared', manifest: hash }, `manifest ${shortHash(hash)} applied: the rollback is over`);
+    }
+    if (window) {
+      this.readiness?.close();
+      this.readiness = window;
+      window.begin();
+      this.o.log.info(
+        { event: 'readiness-watch', manifest: hash, services: window.watched, deadlineMs: window.deadlineMs },
+        `manifest ${shortHash(hash)}: watching ${window.watched.length} service(s) for ${window.deadlineMs / 1000} s before it counts as healthy`,
+      );
+      if (!this.readinessTimer) {
+        this.readinessTimer = setInterval(() => this.readinessTick(), 250);
+        this.timers.push(this.readinessTimer);
+      }
+    } else if (this.readiness && this.readiness.hash !== hash) {
+      // another manifest applied without a window (last-healthy again, or rollback disabled)
+      this.readiness.close();
+      this.readiness = undefined;
+    }
+  }
+
+  private readinessTick(): void {
+    const w = this.readiness;
+    if (!w || this.running || !w.due()) return;
+    this.exclusive(() => this.checkReadiness(w));
+  }
+
+  private async checkReadiness(w: ReadinessWatch): Promise<void> {
+    if (this.readiness !== w || !this.manifest) return;
+    let now: Awaited<ReturnType<typeof observeServices>>;
+    try {
+      now = await observeServices(this.o.engine, this.manifest);
+    } catch {
+      return; // engine unreachable: judged on a later tick
+    }
+    const v = judgeReadiness({ watched: w.watched, now, deaths: w.deaths, elapsedMs: Date.now() - w.startedAt, deadlineMs: w.deadlineMs });
+    if (v.verdict === 'wait') return;
+    w.close();
+    this.readiness = undefined;
+    if (v.verdict === 'ok') {
+      try {
+        this.o.state.saveLastHealthy(this.o.file, w.bytes);
+      } catch (e) {
+        this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot save the last-healthy manifest in ${this.o.state.dir}`);
+      }
+      this.o.log.info(
+        { event: 'readiness-ok', manifest: w.hash, services: v.watched },
+        `manifest ${shortHash(w.hash)} is healthy (${v.watched.length} service(s) ready after ${w.deadlineMs / 1000} s): saved as last-healthy`,
+      );
+      return;
+    }
+    await this.rollBack(w, v.failures);
+  }
+
+  /** Re-applies last-healthy through the normal planner (volumes and volume containers are never removed) and marks `w`'s manifest bad. */
+  private async rollBack(w: ReadinessWatch, failures: Failure[]): Promise<void> {
+    const what = failures.map((f) => `${f.service}: ${f.state}, ${f.why}`).join('; ');
+    let lh: ReturnType<StateDir['loadLastHealthy']>;
+    try {
+      lh = this.o.state.loadLastHealthy();
+    } catch (e) {
+      this.o.log.error({ event: 'state-file-corrupt', error: (e as Error).message }, `cannot use the last-healthy manifest: ${(e as Error).message}`);
+    }
+    const lr = lh && lh.sha256 !== w.hash ? await this.load(lh.source, lh.text) : undefined;
+    if (!lh || !lr?.ok) {
+      if (lr && !lr.ok) this.logInvalid(lr.diagnostics);
+      this.o.log.error(
+        { event: 'readiness-failed', manifest: w.hash, services: failures },
+        `manifest ${shortHash(w.hash)} failed readiness (${what}), and there is no usable last-healthy manifest to go back to: the fleet stays as it is`,
+      );
+      return;
+    }
+    const bad = { sha256: w.hash, since: new Date().toISOString(), rolledBackTo: lh.sha256, failures };
+    try {
+      this.o.state.markBad(bad);
+      this.o.state.saveRollback(bad);
+    } catch (e) {
+      this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot mark manifest ${shortHash(w.hash)} bad in ${this.o.state.dir}`);
+    }
+    this.o.log.error(
+      { event: 'rollback', manifest: w.hash, since: bad.since, rolledBackTo: lh.sha256, services: failures },
+      `ROLLBACK: manifest ${shortHash(w.hash)} failed readiness (${what}); re-applying the last-healthy manifest ${shortHash(lh.sha256)} (saved ${lh.savedAt}); ${shortHash(w.hash)} is marked bad and is not applied again until it changes`,
+    );
+    this.manifest = lr.manifest;
+    this.applyingRollback = true;
+    try {
+      await this.runApply('full', `rollback to ${shortHash(lh.sha256)}`, Buffer.from(lh.text, 'utf8'));
+    } finally {
+      this.applyingRollback = false;
+    }
+  }
+
+  /** A manifest a rollback marked bad is not applied again (until its content changes). */
+  private isBad(hash: string, why: string): boolean {
+    if (!this.o.rollbackAfterMs) return false;
+    const b = this.o.state.badManifest(hash);
+    if (!b) return false;
+    this.o.log.warn(
+      { event: 'manifest-bad', manifest: hash, since: b.since, why },
+      `manifest ${shortHash(hash)} is marked bad (rolled back ${b.since}): not applied until it changes; the fleet stays on ${shortHash(b.rolledBackTo)}`,
+    );
+    return true;
+  }
+
+  /** At boot: a manifest marked bad is replaced by last-healthy, loudly. False when there is none to use. */
+  private async bootInsteadOfBad(bytes: Buffer): Promise<boolean> {
+    if (!this.o.rollbackAfterMs) return false;
+    const hash = sha256(bytes);
+    const bad = this.o.state.badManifest(hash);
+    if (!bad) return false;
+    let lh: ReturnType<StateDir['loadLastHealthy']>;
+    try {
+      lh = this.o.state.loadLastHealthy();
+    } catch (e) {
+      this.o.log.error({ event: 'state-file-corrupt', error: (e as Error).message }, `cannot use the last-healthy manifest: ${(e as Error).message}`);
+      return false;
+    }
+    if (!lh) return false;
+    const lr = await this.load(lh.source, lh.text);
+    if (!lr.ok) {
+      this.logInvalid(lr.diagnostics);
+      return false;
+    }
+    this.o.log.warn(
+      { event: 'using-last-healthy', manifest: hash, since: bad.since, rolledBackTo: lh.sha256, services: bad.failures },
+      `MANIFEST ${shortHash(hash)} IS MARKED BAD (rolled back ${bad.since}): applying the last-healthy manifest ${shortHash(lh.sha256)} (saved ${lh.savedAt}) instead`,
+    );
+    this.manifest = lr.manifest;
+    this.applyingRollback = true;
+    try {
+      await this.runApply('full', 'boot (last-healthy manifest)', Buffer.from(lh.text, 'utf8'), true);
+    } finally {
+      this.applyingRollback = false;
+    }
+    try {
+      this.o.state.saveRollback(bad);
+    } catch {
+      // status shows less; the fleet is unaffected
+    }
+    return true;
   }
 
   /** Follows the engine's events for supervision; reconnects with backoff and re-applies. */

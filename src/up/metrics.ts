@@ -62,6 +62,11 @@ export function renderMetrics(j: Journal, rows: readonly StatusRow[] | undefined
   w.family('dom0_manifest_invalid_total', 'counter', 'Times the manifest was read and found invalid.');
   w.sample('dom0_manifest_invalid_total', j.manifestInvalid);
 
+  w.family('dom0_rollbacks_total', 'counter', 'Rollbacks to the last-healthy manifest after a changed manifest failed its readiness window.');
+  w.sample('dom0_rollbacks_total', j.rollbacks);
+  w.family('dom0_manifest_bad', 'gauge', '1 while the fleet runs the last-healthy manifest because the given one is marked bad.');
+  w.sample('dom0_manifest_bad', j.rollback ? 1 : 0, j.rollback ? { manifest: j.rollback.manifest.slice(0, 12) } : {});
+
   w.family('dom0_engine_connected', 'gauge', '1 while dom0 reaches the Docker engine.');
   w.sample('dom0_engine_connected', j.engineConnected ? 1 : 0);
   return w.text();

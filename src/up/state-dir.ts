@@ -1,4 +1,5 @@
-// dom0's state directory: the last manifest that applied, and the `up` loop's heartbeat.
+// dom0's state directory: the last manifest that applied (last-good), the last one that passed
+// its readiness window (last-healthy), manifests marked bad by a rollback, and the `up` loop's heartbeat.
 // Failing to write here (disk full, read-only) is logged and never stops the fleet's reconcile.
 // Files are private (0600, the directory 0700: the manifest may hold secrets) and replaced
 // atomically: a unique temp file, fsynced, then renamed over the old one, so a crash or a
@@ -8,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Failure } from './rollback.js';
 
 export { DEFAULT_STATE_DIR, stateDirFromEnv } from '../state-path.js';
 
@@ -20,6 +22,18 @@ export interface LastGood {
   /** Of the bytes; checked on load. */
   sha256: string;
 }
+
+/** A manifest (by the sha256 of its bytes) that failed its readiness window and was rolled back. */
+export interface BadManifest {
+  sha256: string;
+  since: string;
+  /** The last-healthy manifest re-applied instead. */
+  rolledBackTo: string;
+  failures: Failure[];
+}
+
+/** How many bad manifests are remembered (the oldest are forgotten). */
+const KEEP_BAD = 50;
 
 /** A state file exists but cannot be trusted (truncated, corrupt, edited by hand). */
 export class StateFileError extends Error {
@@ -75,7 +89,64 @@ export class StateDir {
 
   /** undefined when there is none; throws StateFileError when the file is there but unusable. */
   loadLastGood(): LastGood | undefined {
-    const file = join(this.dir, 'last-good.json');
+    return this.loadManifestRecord('last-good.json');
+  }
+
+  /** The manifest that passed its readiness window last: what a rollback re-applies. */
+  saveLastHealthy(source: string, bytes: Buffer): void {
+    const record: LastGood = { source, text: bytes.toString('utf8'), savedAt: new Date().toISOString(), sha256: sha256(bytes) };
+    this.writeAtomic('last-healthy.json', JSON.stringify(record));
+  }
+
+  loadLastHealthy(): LastGood | undefined {
+    return this.loadManifestRecord('last-healthy.json');
+  }
+
+  /** Bad manifests by hash; an unreadable file counts as none (a rollback is never blocked by it). */
+  badManifests(): Record<string, BadManifest> {
+    try {
+      const r = JSON.parse(readFileSync(join(this.dir, 'bad-manifests.json'), 'utf8')) as unknown;
+      return r !== null && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, BadManifest>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  badManifest(hash: string): BadManifest | undefined {
+    const b = this.badManifests()[hash];
+    return b && typeof b.since === 'string' ? b : undefined;
+  }
+
+  markBad(b: BadManifest): void {
+    const all = Object.values(this.badManifests()).filter((x) => x.sha256 !== b.sha256);
+    all.push(b);
+    const kept = all.slice(-KEEP_BAD);
+    this.writeAtomic('bad-manifests.json', JSON.stringify(Object.fromEntries(kept.map((x) => [x.sha256, x]))));
+  }
+
+  /** The rollback in force (the fleet runs last-healthy instead of the bad manifest), for `dom0 status`. */
+  saveRollback(b: BadManifest | undefined): void {
+    if (b) this.writeAtomic('rollback.json', JSON.stringify(b));
+    else {
+      try {
+        unlinkSync(join(this.dir, 'rollback.json'));
+      } catch {
+        // none in force
+      }
+    }
+  }
+
+  loadRollback(): BadManifest | undefined {
+    try {
+      const r = JSON.parse(readFileSync(join(this.dir, 'rollback.json'), 'utf8')) as BadManifest;
+      return typeof r?.sha256 === 'string' && typeof r.since === 'string' && typeof r.rolledBackTo === 'string' && Array.isArray(r.failures) ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private loadManifestRecord(name: string): LastGood | undefined {
+    const file = join(this.dir, name);
     let raw: string;
     try {
       raw = readFileSync(file, 'utf8');

@@ -27,12 +27,14 @@ export const STATUS_PAGE = `<!doctype html>
   ol#events li.error, ol#events li.fatal { color: #c62828; }
   ol#events .diag { display: block; margin-left: 2rem; white-space: pre-wrap; }
   ul#plan { margin: 0; padding-left: 1.2rem; }
+  #rollback { display: none; margin: .6rem 0; padding: .5rem .8rem; border: 2px solid #c62828; background: #fdecea; color: #c62828; font-weight: 600; }
   #graph svg { background: #fff; border: 1px solid #e4e4e4; max-width: 100%; height: auto; }
 </style>
 </head>
 <body>
 <h1>dom0 <span id="fleet"></span></h1>
 <div class="meta"><span id="file"></span><span id="engine"></span><span id="last-apply"></span><span id="updated"></span></div>
+<div id="rollback"></div>
 <h2>Entries</h2>
 <table id="entries"><thead><tr><th>name</th><th>kind</th><th>state</th><th>health</th><th>image</th><th>uptime</th><th>restarts</th><th>sync</th><th>next run</th></tr></thead><tbody></tbody></table>
 <h2>Plan <small class="meta">(what an apply would do now)</small></h2>
@@ -55,6 +57,11 @@ export const STATUS_PAGE = `<!doctype html>
       set('last-apply', 'last apply: ' + a.result + ' at ' + a.time.replace('T', ' ').slice(0, 19) + (a.durationMs !== undefined ? ' (' + (a.durationMs / 1000).toFixed(1) + ' s)' : '') + (a.why ? ' — ' + a.why : ''), a.result === 'converged' ? 'ok' : 'bad');
     } else set('last-apply', 'last apply: none yet');
     set('updated', 'updated ' + s.now.replace('T', ' ').slice(0, 19));
+    var rb = document.getElementById('rollback');
+    if (s.rollback) {
+      rb.textContent = 'rolled back: manifest ' + s.rollback.manifest.slice(0, 12) + ' bad since ' + s.rollback.since.replace('T', ' ').slice(0, 19) + (s.rollback.rolledBackTo ? '; running last-healthy ' + s.rollback.rolledBackTo.slice(0, 12) : '') + (s.rollback.services.length ? ' — ' + s.rollback.services.map(function (f) { return f.service + ': ' + f.state; }).join(', ') : '');
+      rb.style.display = 'block';
+    } else rb.style.display = 'none';
     var body = document.querySelector('#entries tbody');
     body.textContent = '';
     s.entries.forEach(function (e) {

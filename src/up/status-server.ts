@@ -12,7 +12,7 @@ import type { Manifest } from '../manifest/types.js';
 import { previewPlan } from '../reconcile/preview.js';
 import { status, type StatusRow } from '../reconcile/status.js';
 import { graphSvg } from './graph-svg.js';
-import type { Journal, JournalEvent, LastApply } from './journal.js';
+import type { Journal, JournalEvent, LastApply, RollbackState } from './journal.js';
 import { renderMetrics } from './metrics.js';
 import { STATUS_PAGE } from './status-page.js';
 
@@ -50,6 +50,8 @@ export interface PageState {
   planError?: string;
   graph: string;
   events: readonly JournalEvent[];
+  /** A rollback in force (src/up/rollback.ts). */
+  rollback?: RollbackState;
 }
 
 /** "127.0.0.1:9000", "[::1]:9000", ":9000" (every address) or a unix socket path. */
@@ -229,6 +231,7 @@ export class StatusServer {
       ...(await this.planOf(m, engineConnected)),
       graph: m ? graphSvg(m, (n) => states.get(n)) : '',
       events: journal.events(),
+      ...(journal.rollback ? { rollback: journal.rollback } : {}),
     };
   }
 
