@@ -6,6 +6,7 @@ import { silentLogger, type Log } from '../log.js';
 import type { Manifest } from '../manifest/types.js';
 import { type BuildHashes, type BuildOutcome, type BuildStep, executeBuilds, hasBuilds, hashBuilds, planBuilds } from './build.js';
 import { type EntryOutcome, execute } from './execute.js';
+import { type HostOptions, placeManifest } from './host-facts.js';
 import { observe, type Observed } from './observe.js';
 import { plan, type Plan } from './plan.js';
 import { emptyPullOutcome, executePulls, planPulls, pullRun, type PullImagesOptions, type PullOutcome, type PullStep } from './pull.js';
@@ -32,6 +33,8 @@ export interface ApplyOptions {
   pull?: PullImagesOptions;
   /** See PlanOptions.rerunJobs. */
   rerunJobs?: ReadonlyMap<string, string>;
+  /** Where node.hostname and node.labels come from (default: DOM0_HOSTNAME, DOM0_HOST_LABELS). */
+  host?: HostOptions;
   /** Tests: how to wait between a job's on-failure runs (default: really wait). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -48,10 +51,15 @@ export interface ApplyResult {
   builds: BuildOutcome;
 }
 
-export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function apply(full: Manifest, engine: Engine, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
   const log = opts.log ?? silentLogger();
-  log.info({ event: 'apply-started', fleet: manifest.name }, `apply ${manifest.name}`);
+  log.info({ event: 'apply-started', fleet: full.name }, `apply ${full.name}`);
+  // Placement first: this host applies only the entries that select it.
+  const placed = await placeManifest(full, engine, opts.host);
+  const manifest = placed?.manifest ?? full;
+  for (const n of placed?.placement.notPlaced ?? []) log.info({ event: 'not-placed', entry: n.entry, reason: n.reason }, `${n.entry}: ${n.reason}`);
+  for (const note of placed?.placement.notes ?? []) log.warn({ event: 'placement-note' }, note);
 
   const before = await observe(engine, manifest);
   let pullSteps: PullStep[] = [];
@@ -76,6 +84,7 @@ export async function apply(manifest: Manifest, engine: Engine, opts: ApplyOptio
     pulls: pullSteps,
     builds: buildSteps,
     rerunJobs: opts.rerunJobs,
+    placement: placed?.placement,
   });
   const imageFailures = new Map([...pulls.failed, ...builds.failed]);
   const outcomes = await execute(manifest, thePlan, engine, { concurrency: opts.concurrency, log, pullFailures: imageFailures, sleep: opts.sleep });

@@ -13,6 +13,7 @@ import type { PullStep } from './pull.js';
 import { type NetworkStep, resourceConflicts, resourceSteps, usedResources, type VolumeStep } from './resources.js';
 import { boundTo, formatRestart } from './restart-policy.js';
 import { hookSteps } from './hooks.js';
+import type { HostPlacement } from './placement.js';
 
 export type ActionType = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'run' | 'done' | 'remove' | 'blocked';
 
@@ -84,6 +85,8 @@ export interface Plan {
   readonly networks: readonly NetworkStep[];
   readonly volumes: readonly VolumeStep[];
   readonly actions: readonly Action[];
+  /** With deploy.placement.constraints: this host's facts and the entries not placed on it (placement.ts). */
+  readonly placement?: HostPlacement;
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -109,6 +112,8 @@ export interface PlanOptions {
   builds?: readonly BuildStep[];
   /** Jobs to run again though done for this config: their scheduled time came (`dom0 up`), with why. */
   rerunJobs?: ReadonlyMap<string, string>;
+  /** The placement the manifest was filtered by (placeOnHost): carried in the plan, and the reason an orphan of a not-placed entry is removed. */
+  placement?: HostPlacement;
 }
 
 export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions = {}): Plan {
@@ -196,6 +201,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     builds: opts.builds ?? [],
     ...resourceSteps(manifest, observed),
     actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
+    ...(opts.placement ? { placement: opts.placement } : {}),
   };
 }
 
@@ -243,7 +249,7 @@ function planOrphans(manifest: Manifest, observed: Observed, claimed: ReadonlySe
       ...base,
       action: volume ? 'keep' : 'remove',
       reasons: [
-        gone ? 'no longer in the manifest' : `a second container for ${c.owner.kind} ${c.owner.name}, not the one in use`,
+        gone ? (opts.placement?.notPlaced.find((n) => n.entry === c.owner!.name && n.kind === c.owner!.kind)?.reason ?? 'no longer in the manifest') : `a second container for ${c.owner.kind} ${c.owner.name}, not the one in use`,
         ...(proven ? [] : ['taken over (--adopt)']),
         volume
           ? 'volume containers are never removed by dom0 (remove it by hand if its data is not needed)'
