@@ -29,6 +29,7 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { type LogLine, LogLines } from './log-stream.js';
+import type { CreateSwarmObjectRequest, ServiceInfo, ServiceSpec, SwarmEngine, SwarmInfo, SwarmObjectInfo, TaskInfo, TaskState } from './swarm-engine.js';
 import { followBuild } from './build-stream.js';
 import { endpointSettings } from './container-config.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
@@ -78,7 +79,7 @@ function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
 }
 
 export class DockerEngine implements Engine {
-  private readonly docker: Docker;
+  protected readonly docker: Docker;
   private readonly counts: Record<string, number> = {};
   readonly host: string;
 
@@ -97,7 +98,7 @@ export class DockerEngine implements Engine {
     return this.counts;
   }
 
-  private async call<T>(op: string, fn: () => Promise<T>, notFound?: () => T): Promise<T> {
+  protected async call<T>(op: string, fn: () => Promise<T>, notFound?: () => T): Promise<T> {
     this.counts[op] = (this.counts[op] ?? 0) + 1;
     try {
       return await fn();
@@ -437,6 +438,132 @@ export class DockerEngine implements Engine {
     )) as unknown as Readable;
     return eventStream(stream, abort);
   }
+}
+
+// ---------------------------------------------------------------- Swarm (target: swarm)
+
+/** The Swarm target's engine: the same connection and calls, plus services, tasks, secrets and configs. */
+export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
+  async swarmInfo(): Promise<SwarmInfo> {
+    const i = (await this.call('info', () => this.docker.info())) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string } };
+    return { state: i.Swarm?.LocalNodeState ?? 'inactive', manager: i.Swarm?.ControlAvailable ?? false, ...(i.Swarm?.NodeID ? { nodeId: i.Swarm.NodeID } : {}) };
+  }
+
+  async listServices(opts: { label: string }): Promise<ServiceInfo[]> {
+    const rows = await this.call('listServices', () => this.docker.listServices({ filters: JSON.stringify({ label: [opts.label] }) } as object));
+    return (rows as unknown as RawService[]).map(toService);
+  }
+
+  async inspectService(idOrName: string): Promise<ServiceInfo | undefined> {
+    const s = await this.call<RawService | undefined>('inspectService', () => this.docker.getService(idOrName).inspect() as Promise<RawService>, () => undefined);
+    return s ? toService(s) : undefined;
+  }
+
+  async createService(spec: ServiceSpec): Promise<string> {
+    const r = (await this.call('createService', () => this.docker.createService(spec as never))) as { id?: string; ID?: string };
+    return r.id ?? r.ID ?? '';
+  }
+
+  async updateService(id: string, version: number, spec: ServiceSpec, opts: { rollback?: boolean } = {}): Promise<void> {
+    // dockerode sends the options as both the query (version, rollback) and the body (the spec).
+    await this.call('updateService', () => this.docker.getService(id).update({ ...spec, version, ...(opts.rollback ? { rollback: 'previous' } : {}) } as never));
+  }
+
+  async removeService(id: string): Promise<void> {
+    await this.call('removeService', () => this.docker.getService(id).remove(), () => undefined);
+  }
+
+  async listTasks(opts: { service?: string; label?: string }): Promise<TaskInfo[]> {
+    const filters: Record<string, string[]> = {};
+    if (opts.service) filters.service = [opts.service];
+    if (opts.label) filters.label = [opts.label];
+    const rows = (await this.call('listTasks', () => this.docker.listTasks({ filters: JSON.stringify(filters) } as object))) as unknown as RawTask[];
+    return rows.map((t) => ({
+      id: t.ID,
+      serviceId: t.ServiceID,
+      ...(t.ServiceVersion !== undefined ? { serviceVersion: t.ServiceVersion } : {}),
+      desiredState: t.DesiredState,
+      state: t.Status.State as TaskState,
+      timestamp: t.Status.Timestamp,
+      createdAt: t.CreatedAt,
+      ...(t.Status.ContainerStatus?.ExitCode !== undefined ? { exitCode: t.Status.ContainerStatus.ExitCode } : {}),
+      ...(t.Status.Err ? { error: t.Status.Err } : {}),
+      ...(t.Status.Message ? { message: t.Status.Message } : {}),
+    }));
+  }
+
+  async listSecrets(opts: { label: string }): Promise<SwarmObjectInfo[]> {
+    const rows = await this.call('listSecrets', () => this.docker.listSecrets({ filters: JSON.stringify({ label: [opts.label] }) } as object));
+    return (rows as unknown as RawObject[]).map(toObject);
+  }
+
+  async createSecret(req: CreateSwarmObjectRequest): Promise<string> {
+    const r = (await this.call('createSecret', () => this.docker.createSecret({ Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') } as never))) as { id?: string };
+    return r.id ?? '';
+  }
+
+  async removeSecret(id: string): Promise<void> {
+    await this.call('removeSecret', () => this.docker.getSecret(id).remove(), () => undefined);
+  }
+
+  async listConfigs(opts: { label: string }): Promise<SwarmObjectInfo[]> {
+    const rows = await this.call('listConfigs', () => this.docker.listConfigs({ filters: JSON.stringify({ label: [opts.label] }) } as object));
+    return (rows as unknown as RawObject[]).map(toObject);
+  }
+
+  async createConfig(req: CreateSwarmObjectRequest): Promise<string> {
+    const r = (await this.call('createConfig', () => this.docker.createConfig({ Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') } as never))) as { id?: string };
+    return r.id ?? '';
+  }
+
+  async removeConfig(id: string): Promise<void> {
+    await this.call('removeConfig', () => this.docker.getConfig(id).remove(), () => undefined);
+  }
+}
+
+interface RawService {
+  ID: string;
+  Version: { Index: number };
+  CreatedAt: string;
+  UpdatedAt: string;
+  Spec: ServiceSpec;
+  PreviousSpec?: ServiceSpec;
+  UpdateStatus?: { State?: string; Message?: string };
+}
+
+interface RawTask {
+  ID: string;
+  ServiceID: string;
+  ServiceVersion?: number;
+  Version?: { Index: number };
+  Spec?: { ForceUpdate?: number };
+  CreatedAt: string;
+  DesiredState: string;
+  Status: { State: string; Timestamp: string; Message?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
+}
+
+interface RawObject {
+  ID: string;
+  Spec: { Name: string; Labels?: Record<string, string> };
+}
+
+function toService(s: RawService): ServiceInfo {
+  return {
+    id: s.ID,
+    name: s.Spec.Name,
+    version: s.Version.Index,
+    labels: s.Spec.Labels ?? {},
+    spec: s.Spec,
+    ...(s.PreviousSpec ? { previousSpec: s.PreviousSpec } : {}),
+    ...(s.UpdateStatus?.State ? { updateState: s.UpdateStatus.State } : {}),
+    ...(s.UpdateStatus?.Message ? { updateMessage: s.UpdateStatus.Message } : {}),
+    createdAt: s.CreatedAt,
+    updatedAt: s.UpdatedAt,
+  };
+}
+
+function toObject(o: RawObject): SwarmObjectInfo {
+  return { id: o.ID, name: o.Spec.Name, labels: o.Spec.Labels ?? {} };
 }
 
 function parseHealth(status: string): HealthState | undefined {

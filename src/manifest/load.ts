@@ -22,6 +22,7 @@ import { activeProfiles, selectProfiles } from './profiles.js';
 import { composedLocator, type Place } from './provenance.js';
 import { readCapped, readSideFile } from './read-file.js';
 import { checkRules } from './rules.js';
+import { checkSwarmRules, swarmDeploys } from './swarm.js';
 import {
   containerSchema,
   containerShape,
@@ -128,6 +129,13 @@ function load(inputs: readonly ComposeInput[], opts: LoadOptions): LoadResult {
   const model = buildModel(data, abs, dir, locate, report, { fleet: opts.fleet, hostDir: dirname(origin) });
   const manifest = normalize(model, { env, home, readFile, report, warn, origin, bindSource: opts.bindSource });
   checkRules(model, manifest, report);
+  if (model.target === 'swarm') {
+    checkSwarmRules(model, report);
+    manifest.target = model.target;
+    manifest.swarmDeploy = swarmDeploys(model, report);
+    // Swarm reads these deploy keys: the one-host warning that they are ignored does not apply.
+    for (let i = warnings.length - 1; i >= 0; i--) if (/it is a Swarm setting|outside a Swarm cluster/.test(warnings[i]!.message)) warnings.splice(i, 1);
+  }
   if (disabled.length > 0) manifest.disabled = disabled;
 
   if (errors.length > 0) {
@@ -163,6 +171,7 @@ function buildModel(
     dir,
     name: fleetName({ flag: id.fleet, manifest: written, hostDir: id.hostDir }),
     pullPolicy: (top?.pull_policy ?? 'missing') as PullPolicy,
+    ...(top?.target ? { target: top.target } : {}),
     entries: [],
     volumes: new Map(),
     networks: new Map(),

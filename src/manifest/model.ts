@@ -11,6 +11,7 @@ import type {
   ParsedVolumeContainer,
   Section,
 } from './schema.js';
+import type { SwarmTarget } from './swarm.js';
 import type { EntryKind, PullPolicy } from './types.js';
 
 interface EntryBase<S, K, T> {
@@ -36,6 +37,7 @@ export interface Model {
   dir: string;
   name: string;
   pullPolicy: PullPolicy;
+  target?: SwarmTarget; // `target: swarm`
   entries: Entry[]; // in document order
   volumes: Map<string, ParsedVolume | undefined>;
   networks: Map<string, ParsedNetwork | undefined>;

@@ -944,6 +944,8 @@ export const topSchema = strict(
       .refine((n) => FLEET_NAME.test(n), { message: 'invalid name: use lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit' })
       .optional(),
     pull_policy: pullPolicy.optional(),
+    /** `swarm`: deploy to a Docker Swarm (docs/swarm.md) instead of the one engine's containers. */
+    target: z.enum(['swarm'], { message: 'target must be swarm (leave it out for one host)' }).optional(),
     include: z
       .array(
         z.union([

@@ -1,6 +1,7 @@
 // The normalized manifest: what every later stage (hash, plan, apply) works on.
 // Everything here is plain data, defaults filled in, Compose short syntaxes expanded.
 
+import type { SwarmDeploy, SwarmTarget } from './swarm.js';
 import type { PlacementConstraint } from './placement.js';
 
 export type EntryKind = 'service' | 'job' | 'volume';
@@ -313,6 +314,10 @@ export interface Manifest {
   fileContents?: ReadonlyMap<string, string>;
   /** Entries whose profiles are all inactive: not part of this run, and not orphans either. */
   disabled?: string[];
+  /** `target: swarm`: deployed to a Docker Swarm (reconcile/swarm); unset for one host. */
+  target?: SwarmTarget;
+  /** With the Swarm target: each service's and job's Swarm-only `deploy:` settings, by entry key. */
+  swarmDeploy?: Record<string, SwarmDeploy>;
 }
 
 export type LoadResult =

@@ -1,0 +1,142 @@
+// The Swarm plan, as data: per service or job create / update / keep / remove / blocked with
+// field-level reasons, in dependency order (removals last, dependents first); overlay networks
+// and versioned secrets. Pure: observe-swarm.ts reads the engine, execute-swarm.ts carries it out.
+import type { Dependency, Manifest } from '../../manifest/types.js';
+import { topoLevels } from '../../graph.js';
+import { LABEL } from '../labels.js';
+import { resourceOfThisManifest } from '../ownership.js';
+import type { ObservedSwarm } from './observe-swarm.js';
+import { changedFields, type DesiredService, desiredService, FIELDS_LABEL, serviceName } from './service-spec.js';
+
+export type SwarmActionKind = 'create' | 'update' | 'keep' | 'remove' | 'blocked';
+
+export interface SwarmAction {
+  name: string; // entry key
+  kind: 'service' | 'job';
+  action: SwarmActionKind;
+  reasons: string[];
+  service: string; // the Swarm service's name
+  serviceId?: string;
+  /** The object version read by observe (an update sends it back). */
+  version?: number;
+  dependsOn: Dependency[];
+  desired?: DesiredService;
+  /** Dependency level (0 = none); actions of one level may run at once. */
+  level: number;
+}
+
+export interface SwarmNetworkStep {
+  key: string;
+  name: string;
+  action: 'create' | 'keep' | 'blocked';
+  reason: string;
+  external: boolean;
+  labels: Record<string, string>;
+  internal: boolean;
+}
+
+export interface SwarmSecretStep {
+  name: string;
+  action: 'create' | 'keep' | 'remove';
+  /** The digest of the value in Manifest.fileContents (create); the id on the engine (keep, remove). */
+  digest?: string;
+  id?: string;
+}
+
+export interface SwarmPlan {
+  fleet: string;
+  target: 'swarm';
+  networks: SwarmNetworkStep[];
+  secrets: SwarmSecretStep[];
+  actions: SwarmAction[];
+}
+
+function ours(labels: Record<string, string>, m: Manifest): boolean {
+  return labels[LABEL.fleet] === m.name && labels[LABEL.origin] === m.origin;
+}
+
+function parseFields(text: string | undefined): Record<string, string> {
+  try {
+    const v = JSON.parse(text ?? '{}');
+    return typeof v === 'object' && v !== null ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function imageOf(spec: Record<string, unknown> | undefined): string | undefined {
+  const cs = (spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec;
+  return cs?.Image;
+}
+
+export function planSwarm(m: Manifest, o: ObservedSwarm): SwarmPlan {
+  const entries = [...m.jobs, ...m.services];
+  const byName = new Map(o.services.map((s) => [s.name, s]));
+  const edges = new Map(entries.map((e) => [e.name, e.dependsOn.map((d) => d.name)]));
+  const levels = topoLevels(entries.map((e) => e.name), edges);
+  const levelOf = new Map<string, number>();
+  levels.forEach((l, i) => l.forEach((n) => levelOf.set(n, i)));
+
+  const actions: SwarmAction[] = [];
+  for (const e of entries.slice().sort((a, b) => levelOf.get(a.name)! - levelOf.get(b.name)! || a.name.localeCompare(b.name))) {
+    const desired = desiredService(m, e);
+    const name = serviceName(m.name, e.name);
+    const base = { name: e.name, kind: e.kind, service: name, dependsOn: e.dependsOn, desired, level: levelOf.get(e.name)! };
+    const have = byName.get(name);
+    if (!have) {
+      actions.push({ ...base, action: 'create', reasons: ['not on the swarm'] });
+      continue;
+    }
+    const at = { serviceId: have.id, version: have.version };
+    if (!ours(have.labels, m)) {
+      const why = have.labels[LABEL.fleet] === m.name ? `service ${name} was applied from another manifest (${have.labels[LABEL.origin] ?? 'unknown'})` : `service ${name} exists but dom0 did not create it for this fleet; remove or rename it`;
+      actions.push({ ...base, ...at, action: 'blocked', reasons: [why] });
+      continue;
+    }
+    if (have.labels[LABEL.hash] === desired.hash) {
+      actions.push({ ...base, ...at, action: 'keep', reasons: ['up to date'] });
+      continue;
+    }
+    const changed = changedFields(parseFields(have.labels[FIELDS_LABEL]), desired.fields);
+    const reasons = changed.map((f) => (f === 'image' ? `image ${imageOf(have.spec) ?? '?'} → ${e.image}` : `${f} changed`));
+    if (have.updateState === 'rollback_completed' || have.updateState === 'rollback_paused') reasons.push(`the last update was rolled back (${have.updateMessage ?? have.updateState})`);
+    actions.push({ ...base, ...at, action: 'update', reasons: reasons.length ? reasons : ['spec changed'] });
+  }
+
+  // Orphans: this manifest's services no longer declared (disabled profiles are not orphans). Dependents first.
+  const declared = new Set([...entries.map((e) => e.name), ...(m.disabled ?? [])]);
+  const orphans = o.services
+    .filter((s) => ours(s.labels, m) && s.labels[LABEL.name] && !declared.has(s.labels[LABEL.name]!))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const s of orphans) {
+    const kind = s.labels[LABEL.kind] === 'job' ? 'job' : 'service';
+    actions.push({ name: s.labels[LABEL.name]!, kind, action: 'remove', reasons: ['no longer in the manifest'], service: s.name, serviceId: s.id, version: s.version, dependsOn: [], level: levels.length });
+  }
+
+  const fleetLabels = { [LABEL.fleet]: m.name, [LABEL.origin]: m.origin };
+  const networks: SwarmNetworkStep[] = Object.values(m.networks).map((n) => {
+    const have = o.networks.find((x) => x.name === n.name);
+    const labels = { ...n.labels, ...fleetLabels, [LABEL.networkKey]: n.key };
+    const step = { key: n.key, name: n.name, external: n.external, labels, internal: n.internal };
+    if (n.external) return have ? { ...step, action: 'keep' as const, reason: 'external' } : { ...step, action: 'blocked' as const, reason: `external network ${n.name} does not exist` };
+    if (!have) return { ...step, action: 'create' as const, reason: 'overlay, attachable' };
+    if (!resourceOfThisManifest(have.labels, m)) return { ...step, action: 'blocked' as const, reason: `network ${n.name} exists but dom0 did not create it for this fleet` };
+    return { ...step, action: 'keep' as const, reason: 'exists' };
+  });
+
+  const wanted = new Map<string, string>();
+  for (const a of actions) for (const s of a.desired?.secrets ?? []) wanted.set(s.name, s.digest);
+  const secrets: SwarmSecretStep[] = [];
+  for (const [name, digest] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
+    const have = o.secrets.find((s) => s.name === name);
+    secrets.push(have ? { name, action: 'keep', id: have.id } : { name, action: 'create', digest });
+  }
+  for (const s of o.secrets) if (ours(s.labels, m) && !wanted.has(s.name)) secrets.push({ name: s.name, action: 'remove', id: s.id });
+
+  return { fleet: m.name, target: 'swarm', networks, secrets, actions };
+}
+
+/** Nothing to do: every action keeps. */
+export function isNoop(p: SwarmPlan): boolean {
+  return p.actions.every((a) => a.action === 'keep') && p.networks.every((n) => n.action !== 'create') && p.secrets.every((s) => s.action === 'keep');
+}
