@@ -14,7 +14,7 @@ ARG NODE_IMAGE=node:22-alpine
 # package.json and git (revision, commit time, remote URL).
 ARG DOM0_REVISION=""
 ARG DOM0_CREATED=""
-ARG DOM0_SOURCE=""
+ARG DOM0_VCS_URL=""
 
 # ------------------------------------------------------------------ build: tsc, then one bundle
 FROM ${NODE_IMAGE} AS build
@@ -51,13 +51,13 @@ FROM ${NODE_IMAGE}
 ARG DOM0_VERSION=""
 ARG DOM0_REVISION
 ARG DOM0_CREATED
-ARG DOM0_SOURCE
+ARG DOM0_VCS_URL
 LABEL org.opencontainers.image.title="dom0" \
       org.opencontainers.image.description="Boot orchestrator for a Docker host: /etc/dom0/dom0.yaml -> plan -> apply" \
       org.opencontainers.image.version="${DOM0_VERSION}" \
       org.opencontainers.image.revision="${DOM0_REVISION}" \
       org.opencontainers.image.created="${DOM0_CREATED}" \
-      org.opencontainers.image.source="${DOM0_SOURCE}" \
+      org.opencontainers.image.source="${DOM0_VCS_URL}" \
       org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     DOM0_MANIFEST=/etc/dom0/dom0.yaml \

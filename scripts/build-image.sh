@@ -88,7 +88,7 @@ else
     --build-arg "DOM0_VERSION=$(node -p "require('$ROOT/package.json').version")" \
     --build-arg "DOM0_REVISION=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)" \
     --build-arg "DOM0_CREATED=$(git -C "$ROOT" log -1 --format=%cI 2>/dev/null || true)" \
-    --build-arg "DOM0_SOURCE=$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)" \
+    --build-arg "DOM0_VCS_URL=$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)" \
     --label "$HASH_LABEL=$HASH" \
     --label io.dom0.image=dom0 \
     -t "$IMAGE" \
