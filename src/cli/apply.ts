@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { apply, type ApplyResult } from '../reconcile/apply.js';
 import { engine, type GlobalOptions, loadWithNotes, logger, manifestPath } from './context.js';
 import { NotConvergedError, UsageError } from './errors.js';
+import { addHostLabelsOption, type HostLabelsFlag, useHostLabels } from './host-labels.js';
 import { out, table } from './format.js';
 import { type LoadInfo, planJson, printNotes } from './plan.js';
 import { durationFlag, parseConcurrency } from './flags.js';
@@ -33,8 +34,7 @@ export function printApply(r: ApplyResult, notes: string[] = []): string {
 }
 
 export function applyCommand(program: Command): void {
-  program
-    .command('apply')
+  addHostLabelsOption(program.command('apply'))
     .description('converge the engine to the manifest once')
     .option('--json', 'print the result as JSON')
     .option('--adopt', "take over containers holding an entry's name that dom0 did not create (recreated, volumes kept)")
@@ -42,7 +42,8 @@ export function applyCommand(program: Command): void {
     .option('--concurrency <n>', 'entries worked on at once', parseConcurrency, 8)
     .option('--pull-concurrency <n>', 'distinct images pulled at once (default 4)', parseConcurrency)
     .option('--timeout <duration>', 'default wait timeout for a dependency (e.g. 90s, 5m; default: the entry\'s own, else 5m)', durationFlag('--timeout'))
-    .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number }, cmd: Command) => {
+    .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean; concurrency: number; pullConcurrency?: number; timeout?: number } & HostLabelsFlag, cmd: Command) => {
+      useHostLabels(o);
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { manifest, notes } = await loadWithNotes(manifestPath(g));
       const eng = engine();

@@ -17,6 +17,8 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['DOM0_FLEET', "the fleet name when --fleet is not given (default: the manifest's name:, else its directory's name)"],
   ['DOM0_STATE_DIR', '`up` and `health`: last-good manifest, heartbeat, pull times (default /var/lib/dom0)'],
   ['DOM0_ROLLBACK_AFTER', "`up`: readiness window after a changed manifest applies, as --rollback-after (default 2m; off or 0 disables rollback)"],
+  ['DOM0_HOSTNAME', 'node.hostname for deploy.placement.constraints (default: the engine\'s Name in docker info, the host\'s hostname)'],
+  ['DOM0_HOST_LABELS', 'the host labels file (KEY=VALUE lines, node.labels over the engine\'s labels) when --host-labels is not given (default /etc/dom0/host-labels, if present)'],
   ['DOM0_LOG_LEVEL', 'log level when --log-level is not given: trace, debug, info, warn, error, fatal, silent (default info)'],
   ['DOM0_LOG_FORMAT', 'json (NDJSON) or pretty (one readable line per event); default: pretty on a terminal, else json'],
   ['DOM0_PULL_CONCURRENCY', 'distinct images pulled at once (default 4)'],

@@ -9,6 +9,7 @@ import { UsageError } from './errors.js';
 import { registerSecret } from '../redact.js';
 import { engine, fleetOption, type GlobalOptions, logger, manifestPath } from './context.js';
 import { durationFlag, parseConcurrency } from './flags.js';
+import { addHostLabelsOption, type HostLabelsFlag, useHostLabels } from './host-labels.js';
 import { DEFAULT_ROLLBACK_AFTER_MS, parseRollbackAfter } from '../up/rollback.js';
 
 interface UpFlags {
@@ -41,8 +42,7 @@ function readToken(file: string): string {
 }
 
 export function upCommand(program: Command): void {
-  program
-    .command('up')
+  addHostLabelsOption(program.command('up'))
     .description('apply, then stay running: re-apply on edits and SIGHUP, supervise restarts, repair drift')
     .option('--state-dir <dir>', 'where the last-good manifest and the heartbeat live (default $DOM0_STATE_DIR or /var/lib/dom0)')
     .addOption(new Option('--reconcile-interval <duration>', 'periodic repair interval').argParser(durationFlag('--reconcile-interval')).default(300_000, '5m'))
@@ -57,7 +57,8 @@ export function upCommand(program: Command): void {
         .default(DEFAULT_ROLLBACK_AFTER_MS, '2m'),
     )
     .option('--listen-token-file <file>', 'require this bearer token (the file\'s first line) on every --listen request')
-    .action(async (o: UpFlags, cmd: Command) => {
+    .action(async (o: UpFlags & HostLabelsFlag, cmd: Command) => {
+      useHostLabels(o);
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const token = o.listenTokenFile ? readToken(o.listenTokenFile) : undefined;
       const journal = o.listen ? new Journal() : undefined;

@@ -1,0 +1,16 @@
+// `--host-labels FILE` on plan, apply and up: the host labels file for deploy.placement.constraints.
+// The flag becomes DOM0_HOST_LABELS for this process, so every apply of `up` (its loop and its
+// status page's plan) reads the same file as `plan` does, and re-reads it each time.
+import type { Command } from 'commander';
+
+export interface HostLabelsFlag {
+  hostLabels?: string;
+}
+
+export function addHostLabelsOption(cmd: Command): Command {
+  return cmd.option('--host-labels <file>', 'this host\'s labels for deploy.placement (KEY=VALUE lines; default $DOM0_HOST_LABELS, else /etc/dom0/host-labels if present)');
+}
+
+export function useHostLabels(o: HostLabelsFlag, env: NodeJS.ProcessEnv = process.env): void {
+  if (o.hostLabels) env.DOM0_HOST_LABELS = o.hostLabels;
+}
