@@ -3,7 +3,7 @@
 // as one baked into a custom dom0 image. Every other file is relative to the manifest.
 // Credentials in the URL (user:password@, query values) are kept out of every log line.
 import { statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerSecret } from '../../redact.js';
 import { INDEX_SUFFIX } from './index-file.js';
@@ -49,8 +49,8 @@ export function parseSource(spec: string): SourceLocation | { error: string } {
     }
   }
   if (path === '') return { error: '--source: empty' };
-  const abs = isAbsolute(path) ? path : resolve(path);
-  let isDir = abs.endsWith('/');
+  let isDir = path.endsWith('/');
+  const abs = resolve(path);
   try {
     isDir ||= statSync(abs).isDirectory();
   } catch {

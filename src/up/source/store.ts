@@ -12,6 +12,8 @@ export interface SourceStatus {
   /** The source, credentials redacted. */
   source: string;
   integrity: 'ed25519' | 'sha256' | 'none';
+  /** The local manifest `dom0 up` applies (in <state>/source/current). */
+  manifestFile: string;
   /** ok: the last check succeeded; error: it failed and the last good version stays in use; pending: no check finished yet. */
   state: 'ok' | 'error' | 'pending';
   /** The version in use: sha256 of its file list (undefined: none yet). */

@@ -17,7 +17,7 @@ import { formatIndex, parseIndex, sha256Hex, verifyIndex, type SourceIndex } fro
 import { fileUrl, indexName, type SourceLocation } from './location.js';
 import { nextPollDelay } from './jitter.js';
 import { SourceStore, type SourceStatus } from './store.js';
-import { readCapped } from '../../manifest/read-file.js';
+import { dirReader, MAX_SOURCE_FILE_BYTES } from './dir-source.js';
 
 export interface SyncerOptions {
   location: SourceLocation;
@@ -40,9 +40,6 @@ export interface SyncerOptions {
 
 export type SyncResult = 'changed' | 'unchanged' | 'failed';
 
-/** Cap of one file of the source (the manifest's own cap). */
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
-
 export class SourceSyncer {
   readonly store: SourceStore;
   private st: SourceStatus;
@@ -62,6 +59,7 @@ export class SourceSyncer {
     this.st = {
       source: o.location.display,
       integrity: o.pubkey ? 'ed25519' : o.sha256 ? 'sha256' : 'none',
+      manifestFile: join(this.store.currentDir, o.location.manifest),
       state: 'pending',
       failures: 0,
       ...(version ? { version } : {}),
@@ -220,14 +218,7 @@ export class SourceSyncer {
   /** Reads one file of the source; null when it has none. */
   private reader(): SourceReader {
     const loc = this.o.location;
-    if (loc.kind === 'dir') {
-      return async (rel) => {
-        const r = readCapped(join(loc.dir, rel), MAX_FILE_BYTES);
-        if (r.ok) return r.bytes;
-        if (r.missing) return null;
-        throw new Error(`${join(loc.dir, rel)}: ${r.error}`);
-      };
-    }
+    if (loc.kind === 'dir') return dirReader(loc.dir);
     const root = indexName(loc.manifest);
     const first = this.o.pubkey || this.o.sha256 ? root : loc.manifest;
     return async (rel) => {
@@ -235,7 +226,7 @@ export class SourceSyncer {
       const cached = this.cache.get(url.href);
       const r = await getUrl(url, {
         timeoutMs: this.o.timeoutMs ?? 10_000,
-        maxBytes: MAX_FILE_BYTES,
+        maxBytes: MAX_SOURCE_FILE_BYTES,
         ...(cached ? { etag: cached.etag } : {}),
         ...(this.o.ca ? { ca: this.o.ca } : {}),
         ...(loc.authorization ? { authorization: loc.authorization } : {}),
