@@ -17,7 +17,7 @@ import { PullRetry } from './pull-retry.js';
 import { JobScheduler } from './scheduler.js';
 import { missedRun } from '../manifest/schedule.js';
 import { judgeReadiness, type Failure, watchedServices } from './rollback.js';
-import { observeServices, ReadinessWatch, shortHash } from './rollback-watch.js';
+import { observeServices, ReadinessWatch, servicesHere, shortHash } from './rollback-watch.js';
 
 export interface UpOptions {
   file: string;
@@ -358,14 +358,14 @@ export class UpLoop {
     if (this.readiness?.hash === hash) return undefined; // re-applied inside its own window: the window goes on
     if (hash === this.lastHealthyHash()) return undefined;
     let before = this.readiness?.before;
-    if (!before) {
-      try {
-        before = await observeServices(this.o.engine, manifest);
-      } catch {
-        return undefined; // the apply will meet the same engine error
-      }
+    let here: string[];
+    try {
+      before ??= await observeServices(this.o.engine, manifest);
+      here = await servicesHere(this.o.engine, manifest); // entries placed on other hosts are not judged here
+    } catch {
+      return undefined; // the apply will meet the same engine error
     }
-    const w = new ReadinessWatch(hash, bytes, before, watchedServices(before, manifest.services.map((s) => s.name)), this.o.rollbackAfterMs, manifest);
+    const w = new ReadinessWatch(hash, bytes, before, watchedServices(before, here), this.o.rollbackAfterMs, manifest);
     void w.follow(this.o.engine);
     return w;
   }

@@ -2,6 +2,7 @@
 // the deaths of their containers seen on the engine's event stream since the apply, and when it is
 // time to judge (src/up/rollback.ts decides; the loop observes and rolls back).
 import type { Engine, EngineEvent, EventStream } from '../engine/engine.js';
+import { placeManifest } from '../reconcile/host-facts.js';
 import { LABEL } from '../reconcile/labels.js';
 import type { Manifest } from '../manifest/types.js';
 import { status } from '../reconcile/status.js';
@@ -69,9 +70,13 @@ export class ReadinessWatch {
   }
 }
 
-/** Each service of `manifest` as its container is now (by container name; "missing" without one). */
+/**
+ * Each service of `manifest` placed on this host (as apply places it) as its container is now (by
+ * container name; "missing" without one). Entries placed on other hosts are not this host's to judge.
+ */
 export async function observeServices(engine: Engine, manifest: Manifest): Promise<Map<string, Observation>> {
-  const rows = await status(manifest, engine);
+  const placed = await placeManifest(manifest, engine);
+  const rows = await status(placed?.manifest ?? manifest, engine);
   const out = new Map<string, Observation>();
   for (const r of rows) {
     if (r.kind !== 'service' || r.sync === 'orphan') continue;
@@ -82,6 +87,12 @@ export async function observeServices(engine: Engine, manifest: Manifest): Promi
     });
   }
   return out;
+}
+
+/** The names of the services of `manifest` placed on this host. */
+export async function servicesHere(engine: Engine, manifest: Manifest): Promise<string[]> {
+  const placed = await placeManifest(manifest, engine);
+  return (placed?.manifest ?? manifest).services.map((s) => s.name);
 }
 
 export const shortHash = (h: string): string => h.slice(0, 12);
