@@ -9,6 +9,9 @@
 //                      [--report-from RESULTS.json]  (rewrite the report from saved figures, no run)
 //                      [--skip VARIANT:N,...|none]   (default, when neither --sizes nor --variants is
 //                      given: healthy:200, which saturates a 2-core engine with health probes)
+//                      [--reboot-phases reboot,offline|none] [--reboot-sizes 50,200] [--reboot-healthy-sizes 50]
+//                      [--reboot-reps 3] [--reboot-engine-dir DIR]  (engine restart → ready, bench/reboot.mjs;
+//                      --quick: reboot alone at N=10, 1 rep)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EngineApi, mapLimit, socketPathFromEnv } from './engine-api.mjs';
 import { DEFAULT_HEALTH_INTERVAL_MS, LABEL_FLEET, LABEL_SERVICE, LAYERS, IMAGE, makeFleet, writeFleetFiles } from './fleet.mjs';
+import { REBOOT_ENGINE_DIR, rebootMarkdown, rebootSummary, rebootTargets, runReboot } from './reboot.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
@@ -68,13 +72,18 @@ const { values: argv } = parseArgs({
     'keep-work': { type: 'boolean', default: false },
     skip: { type: 'string' },
     'report-from': { type: 'string' },
+    'reboot-phases': { type: 'string' },
+    'reboot-sizes': { type: 'string' },
+    'reboot-healthy-sizes': { type: 'string' },
+    'reboot-reps': { type: 'string' },
+    'reboot-engine-dir': { type: 'string', default: REBOOT_ENGINE_DIR },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 });
 
 if (argv.help) {
-  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10);
+  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13);
   process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
@@ -104,6 +113,14 @@ const QUIET_PCT = 35;
 let dom0Args = argv['dom0-args'].split(/\s+/).filter(Boolean);
 const WORK = path.join(BENCH, 'work');
 const outPrefix = argv.out ?? (argv.quick ? path.join(WORK, 'results-quick') : path.join(BENCH, 'results'));
+const REBOOT_PHASES = ['reboot', 'offline'];
+const rebootPhases = argv['reboot-phases'] === 'none' ? [] : argv['reboot-phases'] ? list(argv['reboot-phases']) : argv.quick ? ['reboot'] : REBOOT_PHASES;
+for (const p of rebootPhases) if (!REBOOT_PHASES.includes(p)) die(`--reboot-phases: some of ${REBOOT_PHASES.join(', ')} or none, not "${p}"`);
+const rebootSizes = argv['reboot-sizes'] ? list(argv['reboot-sizes'], positiveInt('reboot-sizes')) : argv.quick ? [10] : [50, 200];
+const rebootHealthy = argv['reboot-healthy-sizes'] !== undefined ? list(argv['reboot-healthy-sizes'], positiveInt('reboot-healthy-sizes')) : argv.quick ? [] : [50];
+const rebootReps = argv['reboot-reps'] ? positiveInt('reboot-reps')(argv['reboot-reps']) : argv.quick ? 1 : 3;
+/** Figures of the reboot phases (bench/reboot.mjs), written with the rest. */
+let rebootResults = { runs: [], meta: {} };
 
 function die(msg) {
   process.stderr.write(`bench: ${msg}\n`);
@@ -825,6 +842,26 @@ async function main() {
         }
       }
     }
+    if (rebootPhases.length) {
+      // its own private engine (stopped and started by the phase), never the one measured above
+      const blocks = [...rebootSizes.map((n) => ({ n, variant: 'plain' })), ...rebootHealthy.map((n) => ({ n, variant: 'healthy' }))];
+      await runReboot({
+        blocks,
+        reps: rebootReps,
+        reboot: rebootPhases.includes('reboot'),
+        offline: rebootPhases.includes('offline'),
+        offlineBlocks: blocks.filter((b) => b.variant === 'plain'),
+        engineDir: argv['reboot-engine-dir'],
+        keepEngine: argv['keep-engine'],
+        timeoutMs,
+        dom0Args,
+        say,
+        onRun: (rs, meta) => {
+          rebootResults = { runs: rs, meta };
+          writeResults(machine, runs, started, engine.host);
+        },
+      });
+    }
   } finally {
     api.close();
     stopEngine(engine);
@@ -842,6 +879,7 @@ function reportFrom(files) {
   const docs = list(files).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
   const c = docs[0].config;
   const runs = docs.flatMap((d) => d.runs);
+  rebootResults = { runs: docs.flatMap((d) => d.reboot?.runs ?? []), meta: Object.assign({}, ...docs.map((d) => d.reboot?.meta ?? {})) };
   ({ reps, healthIntervalMs, dom0Args = [], quiesceMaxMs = 0 } = c);
   sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
   variants = c.variants.filter((v) => runs.some((r) => r.variant === v));
@@ -870,6 +908,8 @@ function snapshotDom0() {
 function writeResults(machine, runs, started, engineHost) {
   const summary = summarize(runs);
   const tgt = targets(summary);
+  // the reboot phases' targets join the table (the health-gated ratio is only reported, in its section)
+  tgt.push(...rebootTargets(rebootSummary(rebootResults.runs)).filter((x) => x.met !== undefined));
   const phasesAll = runs.flatMap((r) => Object.values(r.phases));
   const noisy = phasesAll.filter((p) => p.busyBeforePct > QUIET_PCT).length;
   const meta = {
@@ -880,7 +920,7 @@ function writeResults(machine, runs, started, engineHost) {
       `max ${Math.max(...phasesAll.map((p) => p.loadavg1)).toFixed(1)}; ${noisy} of ${phasesAll.length} phases started ` +
       `while the machine was > ${QUIET_PCT}% busy after waiting ${quiesceMaxMs / 1000} s for quiet (per-phase figures in results.json)`,
   };
-  const md = markdown(machine, summary, tgt, meta);
+  const md = `${markdown(machine, summary, tgt, meta)}${rebootMarkdown(rebootResults.runs, rebootResults.meta).join('\n')}`;
   fs.mkdirSync(path.dirname(outPrefix), { recursive: true });
   fs.writeFileSync(`${outPrefix}.md`, md);
   fs.writeFileSync(
@@ -894,6 +934,7 @@ function writeResults(machine, runs, started, engineHost) {
         targets: tgt,
         summary,
         runs,
+        reboot: rebootResults,
       },
       null,
       2,
