@@ -19,8 +19,9 @@
 //   npm run build && node bench/soak.mjs [--minutes 60] [--n 10] [--sample-seconds S]
 //        [--edit-seconds 10] [--kill-seconds 7] [--engine-restart-minutes 10 (0: never)]
 //        [--idle-seconds 60] [--idle-n 50] [--phases soak,idle] [--out bench/work/soak]
-//   The engine is always the private one in /tmp/dom0-soak-engine (pool 10.217.0.0/16), which
-//   this script stops and starts; it is started if needed and left running.
+//        [--engine-dir /tmp/dom0-soak-engine] [--address-pool base=10.217.0.0/16,size=24] [--name FLEET]
+//   The engine is always a private one (scripts/engine.sh in --engine-dir), which this script
+//   stops and starts; it is started if needed and left running. DOCKER_HOST is not used.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -227,6 +228,10 @@ export async function runSoak({
     };
     result.met = result.converged && Object.values(result.verdict).every((v) => v.met);
     return result;
+  } catch (e) {
+    const tail = up.events.slice(-20).map((x) => `  ${x.time ?? ''} ${x.event ?? ''} ${x.msg ?? ''}`).join('\n');
+    e.message = `${e.message} (after ${samples.length} samples; dom0's last log lines:\n${tail})`;
+    throw e;
   } finally {
     stopping = true;
     for (const t of timers) clearInterval(t);
@@ -305,11 +310,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       phases: { type: 'string', default: 'soak,idle' },
       out: { type: 'string' },
       cli: { type: 'string' },
+      'engine-dir': { type: 'string', default: SOAK_ENGINE_DIR },
+      'address-pool': { type: 'string', default: SOAK_ADDRESS_POOL },
+      name: { type: 'string' },
     },
   });
   const phases = a.phases.split(',');
-  engineSh('start');
-  const engine = soakEngine();
+  engineSh('start', a['engine-dir'], a['address-pool']);
+  const engine = soakEngine(a['engine-dir'], a['address-pool']);
   const api = new EngineApi(socketPathFromEnv({ DOCKER_HOST: engine.host }));
   const cli = dom0Cli(a.cli);
   const out = a.out ?? path.join(BENCH, 'work', 'soak');
@@ -328,6 +336,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           editSeconds: Number(a['edit-seconds']),
           killSeconds: Number(a['kill-seconds']),
           engineRestartMinutes: Number(a['engine-restart-minutes']),
+          ...(a.name ? { name: a.name } : {}),
         })
       : undefined;
     fs.writeFileSync(`${out}.json`, `${JSON.stringify({ soak, idle }, null, 2)}\n`);
@@ -335,6 +344,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     fs.writeFileSync(`${out}.md`, md);
     process.stdout.write(`${md}\n`);
     process.exitCode = (soak?.met ?? true) && (idle?.met ?? true) ? 0 : 1;
+  } catch (e) {
+    say(`failed: ${e.message}`);
+    process.exitCode = 2;
   } finally {
     api.close();
   }

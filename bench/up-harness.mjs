@@ -113,7 +113,7 @@ export function procStats(pid) {
 export const ticksToSeconds = (t) => t / CLK_TCK;
 
 /** Asks dom0 for one leak-probe line (SIGUSR2) and returns it parsed. */
-export async function probe(pid, diagFile, timeoutMs = 3000) {
+export async function probe(pid, diagFile, timeoutMs = 10_000) {
   const before = fs.existsSync(diagFile) ? fs.readFileSync(diagFile, 'utf8').length : 0;
   process.kill(pid, 'SIGUSR2');
   const until = Date.now() + timeoutMs;
