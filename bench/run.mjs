@@ -9,6 +9,8 @@
 //                      [--report-from RESULTS.json]  (rewrite the report from saved figures, no run)
 //                      [--skip VARIANT:N,...|none]   (default, when neither --sizes nor --variants is
 //                      given: healthy:200, which saturates a 2-core engine with health probes)
+//                      [--up-phases edit,idle,soak|none] [--soak-minutes 60]  (dom0 up phases, bench/up-phases.mjs;
+//                      default: all in a full run, edit alone with --quick)
 //                      [--reboot-phases reboot,offline|none] [--reboot-sizes 50,200] [--reboot-healthy-sizes 50]
 //                      [--reboot-reps 3] [--reboot-engine-dir DIR]  (engine restart → ready, bench/reboot.mjs;
 //                      --quick: reboot alone at N=10, 1 rep)
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EngineApi, mapLimit, socketPathFromEnv } from './engine-api.mjs';
 import { DEFAULT_HEALTH_INTERVAL_MS, LABEL_FLEET, LABEL_SERVICE, LAYERS, IMAGE, makeFleet, writeFleetFiles } from './fleet.mjs';
+import { runUpPhases, UP_PHASES, upPhasesMarkdown } from './up-phases.mjs';
 import { REBOOT_ENGINE_DIR, rebootMarkdown, rebootSummary, rebootTargets, runReboot } from './reboot.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -72,6 +75,8 @@ const { values: argv } = parseArgs({
     'keep-work': { type: 'boolean', default: false },
     skip: { type: 'string' },
     'report-from': { type: 'string' },
+    'up-phases': { type: 'string' },
+    'soak-minutes': { type: 'string', default: '60' },
     'reboot-phases': { type: 'string' },
     'reboot-sizes': { type: 'string' },
     'reboot-healthy-sizes': { type: 'string' },
@@ -83,7 +88,7 @@ const { values: argv } = parseArgs({
 });
 
 if (argv.help) {
-  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13);
+  const head = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16);
   process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
@@ -113,6 +118,11 @@ const QUIET_PCT = 35;
 let dom0Args = argv['dom0-args'].split(/\s+/).filter(Boolean);
 const WORK = path.join(BENCH, 'work');
 const outPrefix = argv.out ?? (argv.quick ? path.join(WORK, 'results-quick') : path.join(BENCH, 'results'));
+const upPhases = argv['up-phases'] === 'none' ? [] : argv['up-phases'] ? list(argv['up-phases']) : argv.quick ? ['edit'] : UP_PHASES;
+for (const p of upPhases) if (!UP_PHASES.includes(p)) die(`--up-phases: some of ${UP_PHASES.join(', ')} or none, not "${p}"`);
+const soakMinutes = Number(argv['soak-minutes']) > 0 ? Number(argv['soak-minutes']) : die('--soak-minutes: minutes > 0');
+/** Figures of the dom0 up phases (bench/up-phases.mjs), written with the rest. */
+let upResults = {};
 const REBOOT_PHASES = ['reboot', 'offline'];
 const rebootPhases = argv['reboot-phases'] === 'none' ? [] : argv['reboot-phases'] ? list(argv['reboot-phases']) : argv.quick ? ['reboot'] : REBOOT_PHASES;
 for (const p of rebootPhases) if (!REBOOT_PHASES.includes(p)) die(`--reboot-phases: some of ${REBOOT_PHASES.join(', ')} or none, not "${p}"`);
@@ -842,6 +852,20 @@ async function main() {
         }
       }
     }
+    if (upPhases.length && tools.includes('dom0')) {
+      await runUpPhases({
+        phases: upPhases,
+        host: engine.host,
+        cli: DOM0_CLI,
+        quick: argv.quick,
+        soakMinutes,
+        say,
+        onResult: (r) => {
+          upResults = r;
+          writeResults(machine, runs, started, engine.host);
+        },
+      });
+    }
     if (rebootPhases.length) {
       // its own private engine (stopped and started by the phase), never the one measured above
       const blocks = [...rebootSizes.map((n) => ({ n, variant: 'plain' })), ...rebootHealthy.map((n) => ({ n, variant: 'healthy' }))];
@@ -879,6 +903,7 @@ function reportFrom(files) {
   const docs = list(files).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
   const c = docs[0].config;
   const runs = docs.flatMap((d) => d.runs);
+  upResults = Object.assign({}, ...docs.map((d) => d.upPhases ?? {}));
   rebootResults = { runs: docs.flatMap((d) => d.reboot?.runs ?? []), meta: Object.assign({}, ...docs.map((d) => d.reboot?.meta ?? {})) };
   ({ reps, healthIntervalMs, dom0Args = [], quiesceMaxMs = 0 } = c);
   sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
@@ -920,7 +945,7 @@ function writeResults(machine, runs, started, engineHost) {
       `max ${Math.max(...phasesAll.map((p) => p.loadavg1)).toFixed(1)}; ${noisy} of ${phasesAll.length} phases started ` +
       `while the machine was > ${QUIET_PCT}% busy after waiting ${quiesceMaxMs / 1000} s for quiet (per-phase figures in results.json)`,
   };
-  const md = `${markdown(machine, summary, tgt, meta)}${rebootMarkdown(rebootResults.runs, rebootResults.meta).join('\n')}`;
+  const md = `${markdown(machine, summary, tgt, meta)}${upPhasesMarkdown(upResults)}${rebootMarkdown(rebootResults.runs, rebootResults.meta).join('\n')}`;
   fs.mkdirSync(path.dirname(outPrefix), { recursive: true });
   fs.writeFileSync(`${outPrefix}.md`, md);
   fs.writeFileSync(
@@ -934,6 +959,7 @@ function writeResults(machine, runs, started, engineHost) {
         targets: tgt,
         summary,
         runs,
+        upPhases: upResults,
         reboot: rebootResults,
       },
       null,
