@@ -5,6 +5,7 @@ import { entries } from '../manifest/types.js';
 import { nextRun } from '../manifest/schedule.js';
 import { hashCanonical, hashedSpec } from './hash.js';
 import { LABEL } from './labels.js';
+import { placeManifest } from './host-facts.js';
 import { observe } from './observe.js';
 import { claimFor, isThisManifests } from './ownership.js';
 
@@ -27,7 +28,9 @@ export interface StatusRow {
   sync: SyncState;
 }
 
-export async function status(manifest: Manifest, engine: Engine): Promise<StatusRow[]> {
+/** Entries placed on other hosts (deploy.placement) have no row: this host does not run them (`dom0 plan` says why). */
+export async function status(full: Manifest, engine: Engine): Promise<StatusRow[]> {
+  const manifest = (await placeManifest(full, engine))?.manifest ?? full;
   const observed = await observe(engine, manifest);
   const byName = new Map(observed.containers.map((c) => [c.name, c]));
   const rows: StatusRow[] = entries(manifest).map((e) => {

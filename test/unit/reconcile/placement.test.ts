@@ -8,6 +8,8 @@ import { parsePlacementConstraint, type PlacementConstraint } from '../../../src
 import { hostFacts, hostOptionsFromEnv, parseHostLabels, placeManifest } from '../../../src/reconcile/host-facts.js';
 import { type HostFacts, placeOnHost, unmet } from '../../../src/reconcile/placement.js';
 import { plan } from '../../../src/reconcile/plan.js';
+import { apply } from '../../../src/reconcile/apply.js';
+import { status } from '../../../src/reconcile/status.js';
 import { MemoryEngine } from '../../support/memory-engine.js';
 import { container, manifest, observed, svc, vol } from './build.js';
 
@@ -165,5 +167,35 @@ describe('host facts', () => {
     const engine = new MemoryEngine();
     expect(await placeManifest(manifest({ services: [svc('web')] }), engine)).toBeUndefined();
     expect(engine.calls.info).toBeUndefined();
+  });
+});
+
+describe('apply and status on a host (in-memory engine)', () => {
+  it('runs only what is placed here; a host renamed removes the entry that left, status has no row for it', async () => {
+    const e = new MemoryEngine();
+    e.addImage('busybox:latest');
+    e.hostInfo = { ...e.hostInfo, name: 'web-1', labels: { role: 'edge' } };
+    const m = manifest({
+      services: [svc('web', { placement: [c('node.hostname == web-*')] }), svc('edge', { placement: [c('engine.labels.role == edge')] }), svc('db', { placement: [c('node.hostname == db-*')] })],
+    });
+    const opts = { pull: { stateDir: null, env: {} }, sleep: async () => undefined, host: {} };
+    const first = await apply(m, e, opts);
+    expect(first.converged).toBe(true);
+    expect([...e.containers.values()].map((x) => x.name).sort()).toEqual(['edge', 'web']);
+    expect((await status(m, e)).map((r) => [r.name, r.sync])).toEqual([
+      ['web', 'in sync'],
+      ['edge', 'in sync'],
+    ]);
+
+    e.hostInfo = { ...e.hostInfo, name: 'db-1' };
+    expect((await status(m, e)).map((r) => [r.name, r.sync])).toEqual([
+      ['edge', 'in sync'],
+      ['db', 'missing'],
+      ['web', 'orphan'],
+    ]);
+    const second = await apply(m, e, opts);
+    expect(second.converged).toBe(true);
+    expect(second.plan.actions.find((a) => a.name === 'web')).toMatchObject({ action: 'remove', reasons: ['not placed on this host: node.hostname == web-* (host value "db-1")', 'removed; its volumes are kept'] });
+    expect([...e.containers.values()].map((x) => x.name).sort()).toEqual(['db', 'edge']);
   });
 });
