@@ -2,28 +2,12 @@
 // decides instead). Known secrets are scrubbed from every line before it is written.
 import { pino, type Logger } from 'pino';
 import { createRequire } from 'node:module';
+import { prettyByDefault } from './log-settings.js';
 import { scrub } from './redact.js';
 
 export type Log = Logger;
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export const LOG_FORMATS = ['json', 'pretty'] as const;
-
-/** `why` when `value` is not one of `allowed` (a flag or env var given by the user), else undefined. */
-function oneOf(what: string, value: string | undefined, allowed: readonly string[]): string | undefined {
-  if (value === undefined || value === '' || allowed.includes(value)) return undefined;
-  return `${what} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`;
-}
-
-export const logLevelError = (what: string, v: string | undefined) => oneOf(what, v, LOG_LEVELS);
-export const logFormatError = (what: string, v: string | undefined) => oneOf(what, v, LOG_FORMATS);
-
-/** Pretty when DOM0_LOG_FORMAT=pretty, NDJSON when =json, else pretty only on a TTY. */
-export function prettyByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.DOM0_LOG_FORMAT === 'pretty') return true;
-  if (env.DOM0_LOG_FORMAT === 'json') return false;
-  return process.stderr.isTTY === true;
-}
+export { LOG_FORMATS, LOG_LEVELS, logFormatError, logLevelError, prettyByDefault } from './log-settings.js';
 
 export interface LogOptions {
   level?: string;

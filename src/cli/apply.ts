@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apply, type ApplyResult } from '../reconcile/apply.js';
-import { engine, type GlobalOptions, loadWithNotes, logger, manifestPath } from './context.js';
+import { engine, type GlobalOptions, loadWithNotes, manifestPath } from './context.js';
+import { logger } from './logger.js';
 import { NotConvergedError, UsageError } from './errors.js';
 import { addHostLabelsOption, type HostLabelsFlag, useHostLabels } from './host-labels.js';
 import { out, table } from './format.js';

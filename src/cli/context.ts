@@ -3,11 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { lazyEngine } from '../engine/lazy-engine.js';
 import type { Engine } from '../engine/engine.js';
-import { createLogger, type Log } from '../log.js';
 import { fleetOverride } from '../manifest/fleet-name.js';
 import type { Manifest } from '../manifest/types.js';
 import type { LoadOptions } from '../manifest/load.js';
-import { ManifestLoader, setLoaderDefaults } from '../up/host-view.js';
+import { setLoaderDefaults } from '../up/loader-defaults.js';
 import { ManifestError, UsageError } from './errors.js';
 
 export interface GlobalOptions {
@@ -82,6 +81,7 @@ export function manifestPath(opts: GlobalOptions, env: NodeJS.ProcessEnv = proce
 
 /** The manifest as the host sees it (src/up/host-view.ts), with the notes that plan and apply print. */
 export async function loadWithNotes(file: string): Promise<{ manifest: Manifest; notes: string[] }> {
+  const { ManifestLoader } = await import('../up/host-view.js'); // not for commands that never load a manifest
   const r = await new ManifestLoader(engine(), { fleet: globals.fleet }).load(file);
   if (!r.ok) throw new ManifestError(r.diagnostics);
   return { manifest: r.manifest, notes: r.notes };
@@ -89,11 +89,6 @@ export async function loadWithNotes(file: string): Promise<{ manifest: Manifest;
 
 export async function loadOrThrow(file: string): Promise<Manifest> {
   return (await loadWithNotes(file)).manifest;
-}
-
-/** `tap`: also given every event at info and above (the `up --listen` journal). */
-export function logger(opts: GlobalOptions, tap?: (event: Record<string, unknown>) => void): Log {
-  return createLogger({ level: opts.logLevel ?? process.env.DOM0_LOG_LEVEL ?? 'info', ...(tap ? { tap } : {}) });
 }
 
 let theEngine: Engine | undefined;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { down } from '../reconcile/down.js';
-import { engine, type GlobalOptions, loadOrThrow, logger, manifestPath } from './context.js';
+import { engine, type GlobalOptions, loadOrThrow, manifestPath } from './context.js';
+import { logger } from './logger.js';
 import { out } from './format.js';
 import { selfContainerId } from '../up/self-container.js';
 

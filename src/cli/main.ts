@@ -3,32 +3,22 @@
 import { Command, CommanderError } from 'commander';
 import { EndpointError } from '../engine/docker-endpoint.js';
 import { isEngineError } from '../engine/errors.js';
-import { formatDiagnostic } from '../manifest/load.js';
+import { formatDiagnostic } from '../manifest/diagnostics.js';
 import { scrub } from '../redact.js';
-import { applyCommand } from './apply.js';
-import { configCommand } from './config.js';
 import { reportEngineCalls, setGlobalOptions, type GlobalOptions } from './context.js';
-import { downCommand } from './down.js';
+import { COMMANDS, soleCommand } from './commands.js';
 import { EXIT, ManifestError, NotConvergedError, UsageError } from './errors.js';
-import { graphCommand } from './graph.js';
-import { healthCommand } from './health.js';
-import { planCommand } from './plan.js';
-import { statusCommand } from './status.js';
-import { upCommand } from './up.js';
-import { validateCommand } from './validate.js';
 import { environmentHelp } from './environment.js';
-import { versionCommand } from './version.js';
-import { logsCommand } from './logs.js';
-import { completionCommand } from './completion.js';
 import { buildInfo } from '../version.js';
-import { logFormatError, logLevelError } from '../log.js';
+import { logFormatError, logLevelError } from '../log-settings.js';
 
 /** A repeatable option: every occurrence, in order. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-export function buildProgram(): Command {
+/** The program with every command, or with only `only` (the command being run: see soleCommand). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('dom0')
     .description('boot orchestrator for a Docker host: dom0.yaml → plan → apply')
     .option('-f, --file <file>', 'manifest; repeat to merge several, as Compose does; - is stdin (default: $DOM0_MANIFEST, a list like COMPOSE_FILE, else ./dom0.yaml, /etc/dom0/dom0.yaml)', collect)
@@ -44,18 +34,8 @@ export function buildProgram(): Command {
     })
     .exitOverride()
     .showHelpAfterError();
-  validateCommand(program);
-  configCommand(program);
-  planCommand(program);
-  applyCommand(program);
-  statusCommand(program);
-  downCommand(program);
-  graphCommand(program);
-  upCommand(program);
-  healthCommand(program);
-  logsCommand(program);
-  versionCommand(program);
-  completionCommand(program);
+  const names = only ? [only] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((n) => COMMANDS[n]!()))) register(program);
   return program;
 }
 
@@ -93,7 +73,7 @@ export function exitCodeFor(e: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(soleCommand(argv.slice(2)))).parseAsync(argv);
     return EXIT.ok;
   } catch (e) {
     return exitCodeFor(e);

@@ -12,7 +12,10 @@ import type { Engine } from '../engine/engine.js';
 import { bindSourceHook, hostPathTranslator, type HostPath } from '../manifest/host-paths.js';
 import { loadManifestTexts, readManifestFile, type LoadOptions } from '../manifest/load.js';
 import type { Diagnostic, LoadResult, Manifest } from '../manifest/types.js';
+import { loaderDefaults, type ComposeDefaults } from './loader-defaults.js';
 import { selfContainerId } from './self-container.js';
+
+export { setLoaderDefaults, type ComposeDefaults } from './loader-defaults.js';
 
 export type HostLoadResult =
   | { ok: true; manifest: Manifest; warnings: Diagnostic[]; notes: string[] }
@@ -23,21 +26,6 @@ export interface ManifestLoaderOptions extends ComposeDefaults {
   env?: Record<string, string | undefined>;
   /** dom0's own container ID; default: found in /proc/self/mountinfo. */
   selfId?: string;
-}
-
-/** How this run composes its manifest (-f files, --profile, stdin), the same for every load. */
-export interface ComposeDefaults {
-  /** All the -f files, the first being the manifest itself: loading it loads them all, merged in order. */
-  files?: readonly string[];
-  profiles?: readonly string[];
-  stdin?: string | Buffer; // the text of `-f -`
-}
-
-let defaults: ComposeDefaults = {};
-
-/** Set once by the command line, so that every loader of the run (dom0 up's reloads too) composes alike. */
-export function setLoaderDefaults(d: ComposeDefaults): void {
-  defaults = d;
 }
 
 /** The real path of a file; for a missing file (a last-good reload), the real path of its directory. */
@@ -70,7 +58,7 @@ export class ManifestLoader {
     private readonly o: ManifestLoaderOptions = {},
   ) {
     this.selfId = Object.hasOwn(o, 'selfId') ? o.selfId : selfContainerId();
-    this.compose = { ...defaults, ...Object.fromEntries(Object.entries({ files: o.files, profiles: o.profiles, stdin: o.stdin }).filter(([, v]) => v !== undefined)) };
+    this.compose = { ...loaderDefaults(), ...Object.fromEntries(Object.entries({ files: o.files, profiles: o.profiles, stdin: o.stdin }).filter(([, v]) => v !== undefined)) };
   }
 
   /**

@@ -15,8 +15,8 @@ import { describe, it } from 'vitest';
 /** Absolute path of the repository root. */
 export const REPO_ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The dom0 CLI entry point (built by `npm run build`). */
-export const DOM0_CLI: string = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/** The dom0 CLI as shipped (package.json "bin": the bundle `npm run build` writes). */
+export const DOM0_CLI: string = path.join(REPO_ROOT, 'dist', 'bundle', 'dom0.mjs');
 
 /** DOCKER_HOST of the test engine: env DOM0_TEST_DOCKER_HOST, else scripts/engine.sh's default. */
 export const TEST_DOCKER_HOST: string =
@@ -145,7 +145,7 @@ function dom0Env(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return env;
 }
 
-/** Spawn `node dist/cli/main.js ...args` against the test engine; returns the ChildProcess. */
+/** Spawn `node dist/bundle/dom0.mjs ...args` against the test engine; returns the ChildProcess. */
 export function spawnDom0(args: string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): ChildProcess {
   const child = spawn(process.execPath, [DOM0_CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
