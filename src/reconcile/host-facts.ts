@@ -35,7 +35,8 @@ export async function hostFacts(engine: Engine, opts: HostOptions = hostOptionsF
   };
 }
 
-function readHostLabels(file: string | undefined): Record<string, string> {
+/** The labels file's labels; none when the default file does not exist; an Error naming the file otherwise. */
+export function readHostLabels(file: string | undefined): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(file ?? DEFAULT_HOST_LABELS_FILE, 'utf8');

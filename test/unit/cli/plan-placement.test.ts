@@ -1,6 +1,10 @@
 // `dom0 plan` on a host with deploy.placement: the host's facts, the entries not placed here and
 // why, in the text and in --json.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/cli/errors.js';
 import { parsePlacementConstraint } from '../../../src/manifest/placement.js';
 import { planJson, printPlan } from '../../../src/cli/plan.js';
 import { useHostLabels } from '../../../src/cli/host-labels.js';
@@ -41,11 +45,20 @@ describe('plan output with placement', () => {
     expect(planJson(plan(manifest({ services: [svc('x')] }), observed([])))).not.toHaveProperty('placement');
   });
 
-  it('--host-labels becomes DOM0_HOST_LABELS for the process', () => {
-    const env: NodeJS.ProcessEnv = { DOM0_HOST_LABELS: '/from/env' };
+  it('--host-labels becomes DOM0_HOST_LABELS for the process; a file that cannot be read is a usage error', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dom0-plan-placement-'));
+    const fromEnv = path.join(dir, 'env-labels');
+    const fromFlag = path.join(dir, 'flag-labels');
+    writeFileSync(fromEnv, 'zone=a\n');
+    writeFileSync(fromFlag, 'zone=b\n');
+    const env: NodeJS.ProcessEnv = { DOM0_HOST_LABELS: fromEnv };
     useHostLabels({}, env);
-    expect(env.DOM0_HOST_LABELS).toBe('/from/env');
-    useHostLabels({ hostLabels: '/from/flag' }, env);
-    expect(env.DOM0_HOST_LABELS).toBe('/from/flag');
+    expect(env.DOM0_HOST_LABELS).toBe(fromEnv);
+    useHostLabels({ hostLabels: fromFlag }, env);
+    expect(env.DOM0_HOST_LABELS).toBe(fromFlag);
+    expect(() => useHostLabels({ hostLabels: path.join(dir, 'missing') }, env)).toThrow(UsageError);
+    expect(() => useHostLabels({}, { DOM0_HOST_LABELS: path.join(dir, 'missing') })).toThrow(/^DOM0_HOST_LABELS: cannot read the host labels file/);
+    writeFileSync(fromFlag, 'zone\n');
+    expect(() => useHostLabels({ hostLabels: fromFlag }, {})).toThrow('--host-labels: host labels file ' + fromFlag + ': line 1: expected KEY=VALUE, got "zone"');
   });
 });
