@@ -331,7 +331,7 @@ export class UpLoop {
         } catch (e) {
           this.o.log.error({ event: 'state-dir-error', error: (e as Error).message }, `cannot save the last-good manifest in ${this.o.state.dir}`);
         }
-        this.afterApplied(bytes, window);
+        this.afterApplied(bytes, window, r.converged);
       }
       if (!r.converged) this.o.log.warn({ event: 'not-converged', why }, 'the fleet did not fully converge');
     } catch (e) {
@@ -379,7 +379,7 @@ export class UpLoop {
   }
 
   /** Manifest bytes applied: a new window starts, and a rollback in force ends unless this is the rollback. */
-  private afterApplied(bytes: Buffer, window: ReadinessWatch | undefined): void {
+  private afterApplied(bytes: Buffer, window: ReadinessWatch | undefined, converged: boolean): void {
     const hash = sha256(bytes);
     if (!this.applyingRollback && this.o.state.loadRollback()) {
       try {
@@ -392,7 +392,7 @@ export class UpLoop {
     if (window) {
       this.readiness?.close();
       this.readiness = window;
-      window.begin();
+      window.begin(converged);
       this.o.log.info(
         { event: 'readiness-watch', manifest: hash, services: window.watched, deadlineMs: window.deadlineMs },
         `manifest ${shortHash(hash)}: watching ${window.watched.length} service(s) for ${window.deadlineMs / 1000} s before it counts as healthy`,
@@ -426,6 +426,14 @@ export class UpLoop {
     if (v.verdict === 'wait') return;
     w.close();
     this.readiness = undefined;
+    if (v.verdict === 'ok' && !w.converged) {
+      // ready, but (some of) what is running is the old config: nothing proves this manifest healthy
+      this.o.log.warn(
+        { event: 'readiness-unproven', manifest: w.hash, services: v.watched },
+        `manifest ${shortHash(w.hash)}: the services are ready but its apply did not converge: not saved as last-healthy`,
+      );
+      return;
+    }
     if (v.verdict === 'ok') {
       try {
         this.o.state.saveLastHealthy(this.o.file, w.bytes);

@@ -15,6 +15,8 @@ export class ReadinessWatch {
   private readonly byContainer: Map<string, string>;
   private stream: EventStream | undefined;
   private closed = false;
+  /** Whether the apply converged: only a manifest that fully applied can become last-healthy. */
+  converged = false;
 
   constructor(
     /** sha256 of the manifest's bytes. */
@@ -46,8 +48,9 @@ export class ReadinessWatch {
   }
 
   /** The apply finished: the window starts now. */
-  begin(now = Date.now()): void {
+  begin(converged: boolean, now = Date.now()): void {
     this.startedAt = now;
+    this.converged = converged;
   }
 
   close(): void {

@@ -109,7 +109,7 @@ describe('ReadinessWatch', () => {
   it('counts deaths of watched services after begin(), and is due on a crash loop or the deadline', () => {
     const w = new ReadinessWatch('h', Buffer.from(''), new Map(), ['web'], 3000, manifest);
     w.onEvent(die('rb-web', Date.now())); // the apply's own stop, before begin()
-    w.begin(1000);
+    w.begin(true, 1000);
     w.onEvent(die('rb-web', 999)); // still before
     w.onEvent(die('rb-db', 1100)); // not watched
     w.onEvent({ ...die('rb-web', 1200), action: 'start' });
