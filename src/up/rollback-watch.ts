@@ -74,12 +74,11 @@ export class ReadinessWatch {
 }
 
 /**
- * Each service of `manifest` placed on this host (as apply places it) as its container is now (by
- * container name; "missing" without one). Entries placed on other hosts are not this host's to judge.
+ * Each service of `manifest` placed on this host (status places it as apply does) as its container
+ * is now (by container name; "missing" without one). Entries placed on other hosts are not judged here.
  */
 export async function observeServices(engine: Engine, manifest: Manifest): Promise<Map<string, Observation>> {
-  const placed = await placeManifest(manifest, engine);
-  const rows = await status(placed?.manifest ?? manifest, engine);
+  const rows = await status(manifest, engine);
   const out = new Map<string, Observation>();
   for (const r of rows) {
     if (r.kind !== 'service' || r.sync === 'orphan') continue;
