@@ -64,8 +64,11 @@ export function parseHostLabels(text: string): { ok: true; value: Record<string,
   return { ok: true, value: out };
 }
 
-/** The manifest as this host runs it; undefined (no engine call) when no entry has constraints. */
+/**
+ * The manifest as this host runs it; undefined (no engine call) when no entry has constraints, or
+ * under `target: swarm`, where the constraints are the Swarm scheduler's to apply.
+ */
 export async function placeManifest(manifest: Manifest, engine: Engine, opts?: HostOptions): Promise<Placed | undefined> {
-  if (!hasPlacement(manifest)) return undefined;
+  if (manifest.target === 'swarm' || !hasPlacement(manifest)) return undefined;
   return placeOnHost(manifest, await hostFacts(engine, opts));
 }

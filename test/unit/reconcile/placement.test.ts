@@ -167,6 +167,9 @@ describe('host facts', () => {
     const engine = new MemoryEngine();
     expect(await placeManifest(manifest({ services: [svc('web')] }), engine)).toBeUndefined();
     expect(engine.calls.info).toBeUndefined();
+    const swarm = { ...manifest({ services: [svc('web', { placement: [c('node.hostname == x')] })] }), target: 'swarm' as const };
+    expect(await placeManifest(swarm, engine), 'under target: swarm the scheduler places').toBeUndefined();
+    expect(engine.calls.info).toBeUndefined();
   });
 });
 
