@@ -16,7 +16,7 @@ ARG DOM0_REVISION=""
 ARG DOM0_CREATED=""
 ARG DOM0_VCS_URL=""
 
-# ------------------------------------------------------------------ build: tsc, then one bundle
+# ------------------------------------------------------------------ build: tsc, then the bundle
 FROM ${NODE_IMAGE} AS build
 ARG DOM0_REVISION
 WORKDIR /src
@@ -26,27 +26,16 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The bundle is ESM with a banner giving the CommonJS dependencies require/__filename/__dirname.
-# External: cpu-features and *.node addons — ssh2 loads both inside try/catch and falls back to JS.
-# dockerode's .proto files (read from __dirname, only for BuildKit builds) sit beside the bundle.
-# The bundle is then run from a directory without node_modules, to prove it is self-contained.
-RUN npm run build \
- && mkdir -p /out \
- && version="$(node -p 'require("./package.json").version')" \
- && dockerode="$(node -p 'require("./node_modules/dockerode/package.json").version')" \
- && npx --no-install esbuild dist/cli/main.js \
-      --bundle --platform=node --format=esm --target=node20 \
-      --external:cpu-features --external:'*.node' \
-      --legal-comments=none --log-level=warning \
-      --define:__DOM0_VERSION__="\"$version\"" --define:__DOM0_DOCKERODE_VERSION__="\"$dockerode\"" \
-      --define:__DOM0_REVISION__="\"$DOM0_REVISION\"" \
-      --banner:js="import { createRequire as __dom0_createRequire } from 'node:module'; import { fileURLToPath as __dom0_fileURLToPath } from 'node:url'; import { dirname as __dom0_dirname } from 'node:path'; const require = __dom0_createRequire(import.meta.url); const __filename = __dom0_fileURLToPath(import.meta.url); const __dirname = __dom0_dirname(__filename);" \
-      --outfile=/out/dom0.mjs \
- && cp -R node_modules/dockerode/lib/proto /out/proto \
- && chmod 755 /out/dom0.mjs \
- && cd / && node /out/dom0.mjs --help >/dev/null
+COPY scripts/bundle.mjs ./scripts/
+# `npm run build` is tsc, then scripts/bundle.mjs: the same bundle `npm install` users run
+# (dist/bundle/: dom0.mjs and the chunks it loads per command; see that script).
+# Every chunk is then loaded from a directory without node_modules, to prove it is self-contained.
+RUN DOM0_REVISION="$DOM0_REVISION" npm run build \
+ && cp -R dist/bundle /out \
+ && cd / && node /out/dom0.mjs --help >/dev/null \
+ && node --input-type=module -e "for (const f of (await import('node:fs')).readdirSync('/out/chunks')) if (f.endsWith('.mjs')) await import('/out/chunks/' + f)"
 
-# ------------------------------------------------------------------ final: node + one file
+# ------------------------------------------------------------------ final: node + the bundle
 FROM ${NODE_IMAGE}
 ARG DOM0_VERSION=""
 ARG DOM0_REVISION
@@ -63,7 +52,8 @@ ENV NODE_ENV=production \
     DOM0_MANIFEST=/etc/dom0/dom0.yaml \
     DOM0_STATE_DIR=/var/lib/dom0
 COPY --from=build /out/ /opt/dom0/
-RUN ln -s /opt/dom0/dom0.mjs /usr/local/bin/dom0 \
+# /opt/dom0/dom0: the script that runs node with --max-semi-space-size=1 (scripts/bundle.mjs)
+RUN ln -s /opt/dom0/dom0 /usr/local/bin/dom0 \
  && mkdir -p /etc/dom0 /var/lib/dom0 \
  && dom0 --help >/dev/null
 VOLUME /var/lib/dom0

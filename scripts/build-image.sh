@@ -10,7 +10,7 @@
 #   bash scripts/build-image.sh --force-base    rebuild the base image too
 #
 # The source hash covers what goes into the image: Dockerfile, .dockerignore, package.json,
-# package-lock.json, tsconfig*.json, src/ and the base image's id.
+# package-lock.json, tsconfig*.json, scripts/bundle.mjs, src/ and the base image's id.
 #
 # Environment:
 #   DOCKER_HOST            the engine (as for the docker client)
@@ -52,7 +52,7 @@ base_id() { dk image inspect -f '{{.Id}}' "$BASE" 2>/dev/null || echo none; }
 source_hash() {
   local files
   cd "$ROOT"
-  files="$( { printf '%s\n' Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json
+  files="$( { printf '%s\n' Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json scripts/bundle.mjs
               find src -type f; } | LC_ALL=C sort -u)"
   {
     echo "base $(base_id)"

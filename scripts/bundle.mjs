@@ -3,11 +3,12 @@
 // esbuild into dist/bundle/, an ESM entry (dom0.mjs) plus chunks that load only when a command
 // needs them (the Docker adapter with dockerode/ssh2, each command's module). One module graph
 // instead of ~300 files makes start-up several times cheaper (issue #12). `npm run build` runs it;
-// package.json "bin" and the image (Dockerfile copies dist/bundle/) both run this bundle.
+// package.json "bin" and the image (Dockerfile copies dist/bundle/) both run this bundle, through
+// the dom0 script written beside it.
 //
 //   node scripts/bundle.mjs        (after tsc; DOM0_REVISION=<git sha> compiles the revision in)
 import { build } from 'esbuild';
-import { chmodSync, cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +29,23 @@ const banner = [
   'const __dirname = __dom0_dirname(__filename);',
 ].join(' ');
 
-rmSync(OUT, { recursive: true, force: true });
-await build({
+// dockerode requires its BuildKit session module (gRPC, protobuf: ~1 MB) at load; only
+// buildImage({ version: '2' }) calls it, which dom0 never asks for. Stubbed, an engine command
+// loads a third less code (issue #12).
+const noBuildKitSession = {
+  name: 'no-buildkit-session',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/session$/ }, (a) => (/dockerode[\\/]lib[\\/]docker\.js$/.test(a.importer) ? { path: 'session', namespace: 'dom0-stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'dom0-stub' }, () => ({
+      contents: "module.exports = function withSession(_docker, _auth, handler) { handler(new Error('BuildKit sessions are not in dom0 (buildImage version 2)')); };",
+      loader: 'js',
+    }));
+  },
+};
+
+const result = await build({
+  plugins: [noBuildKitSession],
+  write: false,
   entryPoints: { dom0: path.join(ROOT, 'dist', 'cli', 'main.js') },
   outdir: OUT,
   outExtension: { '.js': '.mjs' },
@@ -50,6 +66,33 @@ await build({
   },
   banner: { js: banner },
 });
+// Others run dom0 from this directory while it is rebuilt (tests, the benchmark): every file is
+// written aside and renamed into place, the entry last, and chunks of earlier builds stay a while
+// (their names are content hashes), so a running dom0 never finds a file missing or half-written.
+const fresh = new Set();
+const put = (file, data, mode = 0o644) => {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, file);
+  fresh.add(file);
+};
+const entry = path.join(OUT, 'dom0.mjs');
+// The command (package.json "bin", /usr/local/bin/dom0 in the image) starts node with a young
+// generation of 1 MB semi-spaces: dom0 allocates little, and for `up`, which lives for weeks, this
+// is most of the difference to bare node's RSS (issue #12). A shell script, not `#!/usr/bin/env -S
+// node --flag`: busybox's env (Alpine, the image) has no -S.
+const WRAPPER = `#!/bin/sh
+# dom0: the bundle beside this script, run by node with dom0's flags (scripts/bundle.mjs)
+exec node --max-semi-space-size=1 "$(dirname "$(readlink -f "$0")")/dom0.mjs" "$@"
+`;
+for (const f of result.outputFiles.filter((o) => o.path !== entry)) put(f.path, f.contents);
 // dockerode reads its .proto files from __dirname (BuildKit builds only); chunks live one level down.
 cpSync(path.join(path.dirname(require.resolve('dockerode/package.json')), 'lib', 'proto'), path.join(OUT, 'chunks', 'proto'), { recursive: true });
-chmodSync(path.join(OUT, 'dom0.mjs'), 0o755);
+put(entry, result.outputFiles.find((o) => o.path === entry).contents, 0o755);
+put(path.join(OUT, 'dom0'), WRAPPER, 0o755);
+const STALE_MS = 10 * 60_000;
+for (const name of readdirSync(path.join(OUT, 'chunks'))) {
+  const file = path.join(OUT, 'chunks', name);
+  if (name.endsWith('.mjs') && !fresh.has(file) && Date.now() - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true });
+}
