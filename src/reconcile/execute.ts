@@ -186,7 +186,7 @@ class Executor {
         case 'done':
           return;
         case 'start':
-          await this.engine.startContainer(current!);
+          await this.startReported(a, spec, current!);
           await this.postStart(a, spec, current!);
           return;
         case 'restart':
@@ -201,7 +201,7 @@ class Executor {
           if (current && a.replace) id = await this.replace(a, spec, current);
           else if (!current) id = await this.create(a, spec, a.containerName);
           this.ids.set(a.name, id!);
-          if (spec.kind !== 'volume') await this.engine.startContainer(id!);
+          if (spec.kind !== 'volume') await this.startReported(a, spec, id!);
           await this.postStart(a, spec, id!);
           return;
         }
@@ -210,6 +210,13 @@ class Executor {
       }
     });
     if (a.awaitJob) await this.awaitJob(a, a.awaitJob);
+  }
+
+  /** Starts a container and tells the readiness waits, so waiting on it needs no inspect. */
+  private async startReported(a: Action, spec: EntrySpec, id: string): Promise<void> {
+    const token = await this.readiness.beginStart(a.containerName);
+    await this.engine.startContainer(id);
+    this.readiness.started(token, id, declaredHealthcheck(spec));
   }
 
   /** post_start hooks, when the plan says the step runs them: one that fails fails the step (as in Compose). */
@@ -291,6 +298,13 @@ class Executor {
     await this.engine.renameContainer(id, a.containerName);
     return id;
   }
+}
+
+/** Whether the container has a healthcheck, as far as the manifest says (undefined: the image decides). */
+function declaredHealthcheck(spec: EntrySpec): boolean | undefined {
+  const h = spec.kind === 'volume' ? undefined : spec.healthcheck;
+  if (!h || h.test.length === 0) return undefined;
+  return h.test[0] !== 'NONE';
 }
 
 function ignoreGone(e: unknown): void {

@@ -31,8 +31,15 @@ export interface WaitTarget {
 
 type Verdict = { done: true } | { failed: string; reason: WaitFailure } | undefined;
 
+/**
+ * What a verdict reads of a container: its inspected details, or what the events since its start
+ * said. hasHealthcheck undefined: not known yet (a start reported for a service whose healthcheck
+ * is the image's); a wait for health inspects it.
+ */
+export type ReadinessState = Pick<ContainerDetails, 'state' | 'health' | 'exitCode' | 'startedAt'> & { id: string; hasHealthcheck: boolean | undefined };
+
 /** Decides a condition from a container's current state; undefined = not yet. */
-export function judge(condition: DependsCondition, c: ContainerDetails, kind: 'service' | 'job' = 'service'): Verdict {
+export function judge(condition: DependsCondition, c: ReadinessState, kind: 'service' | 'job' = 'service'): Verdict {
   const exited = c.state === 'exited' || c.state === 'dead';
   switch (condition) {
     case 'service_started':
@@ -54,24 +61,104 @@ export function judge(condition: DependsCondition, c: ContainerDetails, kind: 's
 }
 
 const RELEVANT = /^(start|die|stop|kill|destroy|oom|health_status.*|rename|create|restart)$/;
+const HEALTH = /^health_status: (healthy|unhealthy|starting)$/;
+
+/** A start this apply made: the events that follow it keep its state, no inspect needed. */
+export interface StartToken {
+  containerName: string;
+  gen: number;
+}
 
 /**
- * One events subscription per apply, shared by every wait. Each wait re-inspects its container
- * when an event for it arrives, so verdicts come from the engine's state, never from event text.
+ * One events subscription per apply, shared by every wait. A container's state is inspected at
+ * most once, and kept current from then on by the decisive events (start, health_status); any
+ * other event for it (die, stop, kill, destroy, oom, rename, create, restart) drops what was known
+ * and the next look inspects again. A container this apply just started needs no inspect at all:
+ * the executor reports the start (beginStart before the call, started after), and unless an
+ * event that only an inspect can read came in between, it is running.
  */
 export class Readiness {
   private stream: Promise<EventStream> | undefined;
   private closed = false;
+  /** Current state by container name, while no event has made it unknown. */
+  private readonly known = new Map<string, ReadinessState>();
+  /** Per container name: bumped by every event that makes its state unknown (a start reported after one is not trusted). */
+  private readonly gens = new Map<string, number>();
+  /** Per container name: bumped by every event (an inspect answered across one may be older than it). */
+  private readonly seen = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<ReadinessState | undefined>>();
+  /** Engine inspects made for readiness (tests and stats). */
+  inspects = 0;
 
   constructor(
     private readonly engine: Engine,
     private readonly fleet: string,
   ) {}
 
-  /** Opened on the first wait, so an apply that waits for nothing costs no events call. */
+  /** Opened on the first wait or start, so an apply that waits for and starts nothing costs no events call. */
   private events(): Promise<EventStream> {
-    this.stream ??= this.engine.events({ label: `io.dom0.fleet=${this.fleet}` });
+    this.stream ??= this.engine.events({ label: `io.dom0.fleet=${this.fleet}` }).then((s) => {
+      s.on((e) => this.note(e));
+      return s;
+    });
     return this.stream;
+  }
+
+  private note(e: EngineEvent): void {
+    const name = e.attributes.name;
+    if (!name || !RELEVANT.test(e.action)) return;
+    this.seen.set(name, (this.seen.get(name) ?? 0) + 1);
+    const k = this.known.get(name);
+    const health = HEALTH.exec(e.action)?.[1] as ReadinessState['health'] | undefined;
+    if (e.action === 'start' && k) {
+      this.known.set(name, { ...k, state: 'running', exitCode: undefined, health: k.hasHealthcheck ? 'starting' : undefined, startedAt: new Date(e.timeNano / 1e6).toISOString() });
+    } else if (health && k && k.state === 'running') {
+      this.known.set(name, { ...k, health, hasHealthcheck: true });
+    } else if (e.action !== 'start' && !health) {
+      this.known.delete(name);
+      this.gens.set(name, (this.gens.get(name) ?? 0) + 1);
+    }
+  }
+
+  /** Before a start call: opens the stream so nothing after this moment is missed. */
+  async beginStart(containerName: string): Promise<StartToken | undefined> {
+    try {
+      await this.events();
+    } catch {
+      return undefined; // no stream: waits will say so; the start itself goes on
+    }
+    return { containerName, gen: this.gens.get(containerName) ?? 0 };
+  }
+
+  /** After a start call succeeded: running (health starting), unless an event since said otherwise. */
+  started(token: StartToken | undefined, id: string, hasHealthcheck: boolean | undefined): void {
+    if (!token || this.closed || (this.gens.get(token.containerName) ?? 0) !== token.gen) return;
+    const k = this.known.get(token.containerName);
+    // a health event may already have come in after the start event: keep it
+    if (k?.id === id && k.state === 'running') return;
+    this.known.set(token.containerName, { id, state: 'running', hasHealthcheck, health: hasHealthcheck ? 'starting' : undefined, startedAt: new Date().toISOString() });
+  }
+
+  /** The container's state: what is known, else one inspect shared by every wait that asks meanwhile. */
+  private async state(name: string, needHealth: boolean): Promise<ReadinessState | undefined> {
+    const k = this.known.get(name);
+    if (k && !(needHealth && k.hasHealthcheck === undefined)) return k;
+    let p = this.inflight.get(name);
+    if (!p) {
+      p = (async () => {
+        for (;;) {
+          const seen = this.seen.get(name) ?? 0;
+          this.inspects++;
+          const c = await this.engine.inspectContainer(name);
+          // an event came while asking: the answer may predate it, ask again
+          if ((this.seen.get(name) ?? 0) !== seen) continue;
+          if (c) this.known.set(name, c);
+          return c;
+        }
+      })().finally(() => this.inflight.delete(name));
+      this.inflight.set(name, p);
+    }
+    return p;
   }
 
   close(): void {
@@ -79,18 +166,18 @@ export class Readiness {
     void this.stream?.then((s) => s.close(), () => undefined);
   }
 
-  async wait(t: WaitTarget): Promise<ContainerDetails> {
+  async wait(t: WaitTarget): Promise<void> {
     const stream = await this.events();
     if (this.closed) throw new WaitError('interrupted', `stopped waiting for ${t.entry}`);
     return this.waitOn(stream, t);
   }
 
-  private waitOn(stream: EventStream, t: WaitTarget): Promise<ContainerDetails> {
-    return new Promise<ContainerDetails>((resolve, reject) => {
+  private waitOn(stream: EventStream, t: WaitTarget): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       let settled = false;
       let checking = false;
       let again = false;
-      let last: ContainerDetails | undefined;
+      let last: ReadinessState | undefined;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -107,7 +194,7 @@ export class Readiness {
         try {
           do {
             again = false;
-            const c = await this.engine.inspectContainer(t.containerName);
+            const c = await this.state(t.containerName, t.condition === 'service_healthy');
             if (settled) return;
             if (!c) {
               finish(() => reject(new WaitError('gone', `${t.entry}: container ${t.containerName} does not exist`)));
@@ -115,7 +202,7 @@ export class Readiness {
             }
             last = c;
             const v = judge(t.condition, c, t.kind);
-            if (v && 'done' in v) finish(() => resolve(c));
+            if (v && 'done' in v) finish(() => resolve());
             else if (v) {
               const failure = v;
               const logs = await this.engine.containerLogs(c.id, 10).catch(() => '');
@@ -128,6 +215,7 @@ export class Readiness {
           checking = false;
         }
       };
+      // subscribed after note() (the stream's first listener), so a check sees the event's effect
       const unsubscribe = stream.on((e: EngineEvent) => {
         if (e.attributes.name === t.containerName && RELEVANT.test(e.action)) void check();
       });
@@ -151,7 +239,7 @@ export class Readiness {
   }
 }
 
-export function describeState(c: ContainerDetails): string {
+export function describeState(c: Pick<ReadinessState, 'state' | 'health' | 'exitCode'>): string {
   const health = c.health ? `, ${c.health}` : '';
   const exit = c.exitCode !== undefined ? ` (exit ${c.exitCode})` : '';
   return `${c.state}${exit}${health}`;

@@ -235,3 +235,16 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+describe('execute: readiness from events', () => {
+  it('a layered fleet started from nothing waits on its dependencies without inspecting them', async () => {
+    const e = engineWith();
+    const services = [svc('a'), svc('b'), svc('c', { dependsOn: [dep('a', 'service_started'), dep('b', 'service_started')] }), svc('d', { dependsOn: [dep('c', 'service_started')] })];
+    const m = manifest({ services });
+    const before = await observe(e, m);
+    const inspectsBefore = e.calls.inspectContainer ?? 0;
+    const outcomes = await execute(m, plan(m, before), e);
+    expect(outcomes.map((o) => `${o.name}:${o.status}`).sort()).toEqual(['a:ok', 'b:ok', 'c:ok', 'd:ok']);
+    expect((e.calls.inspectContainer ?? 0) - inspectsBefore).toBe(0);
+  });
+});

@@ -68,3 +68,61 @@ describe('Readiness.wait', () => {
     expect(await reasonOf(r.wait({ entry: 'x', containerName: 'x', condition: 'service_started', timeoutMs: 1000 }))).toBe('gone');
   });
 });
+
+describe('Readiness: state from events, inspects only when needed', () => {
+  const reqWith = (name: string, healthcheck: boolean) => req(name, healthcheck);
+  type Case = [
+    string,
+    { healthcheck: boolean; declared: boolean | undefined; condition: 'service_started' | 'service_healthy'; after?: (e: MemoryEngine) => void; between?: (e: MemoryEngine) => Promise<void> },
+    WaitFailure | 'ok',
+    number,
+  ];
+  it.each<Case>([
+    ['a reported start is running: no inspect', { healthcheck: false, declared: false, condition: 'service_started' }, 'ok', 0],
+    ['healthy from the health event after a reported start: no inspect', { healthcheck: true, declared: true, condition: 'service_healthy', after: (e) => e.setHealth('c', 'healthy') }, 'ok', 0],
+    ['unhealthy from the health event', { healthcheck: true, declared: true, condition: 'service_healthy', after: (e) => e.setHealth('c', 'unhealthy') }, 'unhealthy', 0],
+    // die and stop arrive together: the inspect begun on the first is asked again after the second
+    ['a die after the reported start is read by an inspect', { healthcheck: true, declared: true, condition: 'service_healthy', after: (e) => void e.stopContainer('c') }, 'exited', 2],
+    ['a die between the start call and its report: the report is not trusted', { healthcheck: false, declared: false, condition: 'service_started', between: (e) => e.stopContainer('c') }, 'exited', 1],
+    ["the image's healthcheck (not declared): health needs one inspect", { healthcheck: true, declared: undefined, condition: 'service_healthy', after: (e) => e.setHealth('c', 'healthy') }, 'ok', 1],
+  ])('%s', async (_n, c, expected, inspects) => {
+    const { e, r } = await setup();
+    const id = await e.createContainer(reqWith('c', c.healthcheck));
+    const token = await r.beginStart('c');
+    await e.startContainer(id);
+    await c.between?.(e);
+    r.started(token, id, c.declared);
+    const w = r.wait({ entry: 'c', containerName: 'c', condition: c.condition, timeoutMs: 300 });
+    setTimeout(() => c.after?.(e), 5);
+    expect(await reasonOf(w)).toBe(expected);
+    expect(r.inspects).toBe(inspects);
+  });
+
+  it('waits on one container share one inspect, and the events keep it current after', async () => {
+    const { e, r } = await setup();
+    await e.startContainer(await e.createContainer(req('a', true)));
+    const waits = [1, 2, 3].map(() => r.wait({ entry: 'a', containerName: 'a', condition: 'service_healthy', timeoutMs: 1000 }));
+    setTimeout(() => e.setHealth('a', 'healthy'), 5);
+    expect(await Promise.all(waits.map(reasonOf))).toEqual(['ok', 'ok', 'ok']);
+    expect(r.inspects).toBe(1);
+    expect(await reasonOf(r.wait({ entry: 'a', containerName: 'a', condition: 'service_healthy', timeoutMs: 1000 }))).toBe('ok');
+    expect(r.inspects).toBe(1);
+  });
+
+  it('an inspect answered across an event is asked again (its answer may predate the event)', async () => {
+    const { e, r } = await setup();
+    const id = await e.createContainer(req('a'));
+    const inspect = e.inspectContainer.bind(e);
+    let first = true;
+    e.inspectContainer = async (n: string) => {
+      const c = await inspect(n);
+      if (first) {
+        first = false;
+        await e.startContainer(id); // the start event lands while the (created) answer is on its way
+      }
+      return c;
+    };
+    expect(await reasonOf(r.wait({ entry: 'a', containerName: 'a', condition: 'service_started', timeoutMs: 500 }))).toBe('ok');
+    expect(r.inspects).toBe(2);
+  });
+});
