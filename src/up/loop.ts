@@ -40,6 +40,12 @@ type Mode = 'full' | 'repair';
 const HEARTBEAT_MS = 5000;
 /** Waiting for the engine and reconnecting to its events: 0.5 s doubling to 30 s. */
 const RECONNECT = { baseMs: 500, capMs: 30_000 } as const;
+/**
+ * Waiting for the engine to answer: three quick retries (50, 100, 200 ms, logged at debug), then
+ * RECONNECT's 0.5 s doubling. At boot dom0 often starts just before the engine's socket answers;
+ * a first retry only after 0.5 s would add up to that much to every reboot.
+ */
+const ENGINE_QUICK = { baseMs: 50, capMs: 200, retries: 3 } as const;
 
 export class UpLoop {
   private manifest: Manifest | undefined;
@@ -165,8 +171,9 @@ export class UpLoop {
         await this.o.engine.ping();
         return;
       } catch (e) {
-        const delay = backoffDelay(retry, RECONNECT);
-        this.o.log.warn({ event: 'engine-unreachable', error: (e as Error).message, retryInMs: delay }, 'waiting for the Docker engine');
+        const quick = retry <= ENGINE_QUICK.retries;
+        const delay = quick ? backoffDelay(retry, ENGINE_QUICK) : backoffDelay(retry - ENGINE_QUICK.retries, RECONNECT);
+        this.o.log[quick ? 'debug' : 'warn']({ event: 'engine-unreachable', error: (e as Error).message, retryInMs: delay }, 'waiting for the Docker engine');
         await pause(delay, this.abort.signal);
       }
     }
