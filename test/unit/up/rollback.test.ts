@@ -17,6 +17,8 @@ import {
   watchedServices,
 } from '../../../src/up/rollback.js';
 import { ReadinessWatch } from '../../../src/up/rollback-watch.js';
+import { Journal } from '../../../src/up/journal.js';
+import { renderMetrics } from '../../../src/up/metrics.js';
 import { sha256, StateDir, StateFileError } from '../../../src/up/state-dir.js';
 
 const run: Observation = { state: 'running' };
@@ -168,5 +170,22 @@ describe('StateDir: last-healthy, bad manifests, the rollback in force', () => {
     s.saveRollback(undefined);
     expect(s.loadRollback()).toBeUndefined();
     s.saveRollback(undefined); // none in force: no error
+  });
+});
+
+describe('journal and /metrics', () => {
+  const hash = 'ab'.repeat(32);
+  it.each([
+    ['nothing yet', [], 0, undefined],
+    ['a rollback', [{ event: 'rollback', level: 50, manifest: hash, since: 'T', rolledBackTo: 'cd'.repeat(32), services: [{ service: 'web', state: 'exited (1)', why: 'x' }] }], 1, hash],
+    ['a boot on last-healthy (no new rollback)', [{ event: 'using-last-healthy', level: 40, manifest: hash, since: 'T', services: [] }], 0, hash],
+    ['a rollback, then another manifest applied', [{ event: 'rollback', level: 50, manifest: hash, since: 'T', services: [] }, { event: 'rollback-cleared', manifest: 'ef' }], 1, undefined],
+  ] as const)('%s', (_what, logged, total, bad) => {
+    const j = new Journal();
+    for (const o of logged) j.record({ ...o });
+    expect(j.rollback?.manifest).toBe(bad);
+    const m = renderMetrics(j, [], 'f');
+    expect(m).toContain(`\ndom0_rollbacks_total ${total}\n`);
+    expect(m).toContain(bad ? `\ndom0_manifest_bad{manifest="${bad.slice(0, 12)}"} 1\n` : '\ndom0_manifest_bad 0\n');
   });
 });
