@@ -90,7 +90,7 @@ export function upCommand(program: Command): void {
         }
         log.info({ event: 'listening', address: where }, `status page on ${'path' in o.listen ? where : `http://${where}/`}`);
       }
-      installDiagnostics(process.env.DOM0_DIAG_FILE, () => loop.diagnostics());
+      installDiagnostics(process.env.DOM0_DIAG_FILE, () => ({ ...loop.diagnostics(), ...(server ? { statusStreamClients: server.streamClients } : {}) }));
       process.on('SIGHUP', () => loop.reload());
       const stop = () => {
         void server?.close();

@@ -111,6 +111,11 @@ export class StatusServer {
     return typeof a === 'string' ? a : a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : '?';
   }
 
+  /** Live event-stream clients (the leak probe reads it). */
+  get streamClients(): number {
+    return this.clients.size;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe();
@@ -147,12 +152,21 @@ export class StatusServer {
         case '/api/state':
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(await this.state()));
           return;
-        case '/api/stream':
+        case '/api/stream': {
           res.writeHead(200, { 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
-          res.write(`data: ${JSON.stringify(await this.state())}\n\n`);
+          // Listening for the hang-up before reading the state: a client gone meanwhile must not
+          // join the set for good (the soak saw one stay per such hang-up).
+          let gone = false;
+          res.on('close', () => {
+            gone = true;
+            this.clients.delete(res);
+          });
+          const first = `data: ${JSON.stringify(await this.state())}\n\n`;
+          if (gone) return;
+          res.write(first);
           this.clients.add(res);
-          req.on('close', () => this.clients.delete(res));
           return;
+        }
         case '/metrics': {
           const m = this.src.manifest();
           const rows = m ? await status(m, this.src.engine).catch(() => undefined) : undefined;
