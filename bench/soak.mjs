@@ -24,6 +24,8 @@
 //   stops and starts; it is started if needed and left running. DOCKER_HOST is not used.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,7 +62,46 @@ export const SOAK_FIGURES = {
   handles: 'live handles (all kinds)',
   eventListeners: 'event-stream listeners',
   processListeners: 'process listeners',
+  statusStreamClients: 'status-page stream clients',
 };
+
+/** A free TCP port on 127.0.0.1 for the status server. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status-page churn: event-stream clients that come and go (a third of them hang up at once, while dom0 is still reading the state). */
+function statusChurn(port) {
+  const open = new Set();
+  const connect = () => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/stream' }, (res) => res.resume());
+    req.on('error', () => undefined);
+    open.add(req);
+    const ms = Math.random() < 1 / 3 ? Math.random() * 50 : Math.random() * 4000;
+    setTimeout(() => {
+      req.destroy();
+      open.delete(req);
+    }, ms);
+  };
+  return {
+    connect,
+    closeAll() {
+      for (const r of open) r.destroy();
+      open.clear();
+    },
+    metrics: () =>
+      new Promise((resolve) => {
+        http.get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => res.resume().on('end', resolve)).on('error', resolve);
+      }),
+  };
+}
 
 /** The private soak engine, restarted without blocking the harness's event loop. */
 export function soakEngine(dir = SOAK_ENGINE_DIR, pool = SOAK_ADDRESS_POOL) {
@@ -89,6 +130,7 @@ function sampleOf(t0, pid, p) {
     handles: Object.values(res).reduce((a, b) => a + b, 0),
     eventListeners: p.loop.eventListeners,
     processListeners: p.processListeners,
+    ...(p.loop.statusStreamClients !== undefined ? { statusStreamClients: p.loop.statusStreamClients } : {}),
     heapUsedKb: Math.round(p.heapUsedBytes / 1024),
     resources: res,
     loop: p.loop,
@@ -103,6 +145,7 @@ export function judge(samples, figures = Object.keys(SOAK_FIGURES), bound = SOAK
   const last = samples.at(-1);
   const span = last.tMin - first.tMin;
   for (const k of figures) {
+    if (first[k] === undefined) continue;
     const allow = first[k] * bound + (k === 'rssKb' ? 0 : COUNT_SLACK);
     const perMin = slope(samples.map((s) => s.tMin), samples.map((s) => s[k]));
     const trend = perMin * span;
@@ -138,6 +181,7 @@ export async function runSoak({
   editSeconds = 10,
   killSeconds = 7,
   engineRestartMinutes = 10,
+  statusSeconds = 3,
   name = `dbench-soak-n${n}`,
 }) {
   sampleSeconds ??= Math.min(60, Math.max(5, (minutes * 60) / 30));
@@ -147,7 +191,9 @@ export async function runSoak({
   const diagFile = path.join(work, 'diag.jsonl');
   let rev = 1;
   fs.writeFileSync(file, upManifest(fleet, rev));
-  const up = spawnUp({ cli, host: engine.host, file, stateDir: path.join(work, 'state'), diagFile });
+  const port = statusSeconds > 0 ? await freePort() : undefined;
+  const up = spawnUp({ cli, host: engine.host, file, stateDir: path.join(work, 'state'), diagFile, args: port ? ['--listen', `127.0.0.1:${port}`] : [] });
+  const status = port ? statusChurn(port) : undefined;
   const counts = { edits: 0, kills: 0, killErrors: 0, engineRestarts: 0 };
   const samples = [];
   let paused = false;
@@ -181,6 +227,13 @@ export async function runSoak({
         }
       }, killSeconds * 1000),
     );
+    if (status) {
+      timers.push(
+        setInterval(() => {
+          if (!paused && !stopping) status.connect();
+        }, statusSeconds * 1000),
+      );
+    }
     if (engineRestartMinutes > 0) {
       timers.push(
         setInterval(async () => {
@@ -203,6 +256,8 @@ export async function runSoak({
       await sleep(Math.min(sampleSeconds * 1000, end - Date.now()));
       if (up.child.exitCode !== null) throw new Error(`dom0 up exited ${up.child.exitCode}`);
       paused = true;
+      status?.closeAll();
+      await status?.metrics();
       while (engineDown) await sleep(200);
       await quiet(up);
       const s = sampleOf(t0, up.pid, await probe(up.pid, diagFile));
@@ -215,11 +270,16 @@ export async function runSoak({
     while (engineDown) await sleep(200);
     const conv = await waitConverged(api, fleet, { rev, timeoutMs: 60_000 });
     const restarted = up.events.filter((e) => e.event === 'restarted').length;
+    if (conv.timedOut) {
+      // what dom0 last said about the services that are down
+      const names = new Set((conv.down ?? []).map((d) => d.split(' ')[0].slice(name.length + 1)));
+      conv.log = up.events.filter((e) => names.has(e.entry)).slice(-15).map((e) => `${e.time} ${e.event} ${e.msg}`);
+    }
     result = {
       n,
       minutes,
       sampleSeconds,
-      churn: { editSeconds, killSeconds, engineRestartMinutes },
+      churn: { editSeconds, killSeconds, engineRestartMinutes, statusSeconds },
       counts: { ...counts, restartsSeenInLastLogWindow: restarted },
       converged: !conv.timedOut,
       convergence: conv,
@@ -235,6 +295,7 @@ export async function runSoak({
   } finally {
     stopping = true;
     for (const t of timers) clearInterval(t);
+    status?.closeAll();
     await up.stop();
     const d = dom0Down(cli, engine.host, file);
     if (d.status !== 0) say(`dom0 down: ${d.stderr.trim().split('\n').pop()}`);
@@ -275,7 +336,8 @@ export function soakMarkdown(soak, idle) {
     L.push('## Soak of `dom0 up`', '');
     L.push(
       `${soak.minutes} min, N = ${soak.n}, churn: an edit every ${soak.churn.editSeconds} s, a kill every ${soak.churn.killSeconds} s, ` +
-        `${soak.churn.engineRestartMinutes ? `an engine restart every ${soak.churn.engineRestartMinutes} min` : 'no engine restart'}; ` +
+        `${soak.churn.engineRestartMinutes ? `an engine restart every ${soak.churn.engineRestartMinutes} min` : 'no engine restart'}` +
+        `${soak.churn.statusSeconds ? `, a status-page event-stream client every ${soak.churn.statusSeconds} s (a third hang up within 50 ms)` : ''}; ` +
         `${soak.counts.edits} edits, ${soak.counts.kills} kills, ${soak.counts.engineRestarts} engine restarts; ${soak.samples.length} samples every ${soak.sampleSeconds} s ` +
         `(first after the first apply). Fleet converged at the end (every service running, last edit applied): **${soak.converged ? 'yes' : 'NO'}**.`,
       '',

@@ -146,7 +146,10 @@ export async function waitConverged(api, fleet, { rev, timeoutMs = 120_000 } = {
       revOk = !!c && c.State === 'running' && env.includes(`BENCH_REV=${rev}`);
     }
     if (running === fleet.n && cs.length === fleet.n && revOk) return { running, total: cs.length };
-    if (Date.now() > until) return { running, total: cs.length, revOk, timedOut: true };
+    if (Date.now() > until) {
+      const down = cs.filter((c) => c.State !== 'running').map((c) => `${c.Names?.[0]?.slice(1)} ${c.State} (${c.Status})`);
+      return { running, total: cs.length, revOk, timedOut: true, down };
+    }
     await sleep(250);
   }
 }
