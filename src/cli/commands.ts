@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   logs: async () => (await import('./logs.js')).logsCommand,
   version: async () => (await import('./version.js')).versionCommand,
   completion: async () => (await import('./completion.js')).completionCommand,
+  source: async () => (await import('./source.js')).sourceCommand,
 };
 
 /** Global options that take a value: the word after them is not the command. */

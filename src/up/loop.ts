@@ -135,8 +135,8 @@ export class UpLoop {
   }
 
   /** SIGHUP: re-apply at once. */
-  reload(): void {
-    this.request('full', 'SIGHUP');
+  reload(why = 'SIGHUP'): void {
+    this.request('full', why);
   }
 
   /** SIGTERM/SIGINT: stop taking work, let the step in flight finish briefly, and return. */

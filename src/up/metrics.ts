@@ -3,6 +3,7 @@
 // nothing to load at start-up for the commands that never serve them.
 import type { StatusRow } from '../reconcile/status.js';
 import { APPLY_BUCKETS, type Journal } from './journal.js';
+import type { SourceStatus } from './source/store.js';
 
 type Labels = Record<string, string>;
 
@@ -26,7 +27,7 @@ class Writer {
   }
 }
 
-export function renderMetrics(j: Journal, rows: readonly StatusRow[] | undefined, fleet: string | undefined): string {
+export function renderMetrics(j: Journal, rows: readonly StatusRow[] | undefined, fleet: string | undefined, source?: SourceStatus): string {
   const w = new Writer();
   w.family('dom0_applies_total', 'counter', 'Applies by result (converged, not-converged, failed).');
   for (const result of ['converged', 'not-converged', 'failed'] as const) w.sample('dom0_applies_total', j.applies.get(result) ?? 0, { result });
@@ -69,5 +70,18 @@ export function renderMetrics(j: Journal, rows: readonly StatusRow[] | undefined
 
   w.family('dom0_engine_connected', 'gauge', '1 while dom0 reaches the Docker engine.');
   w.sample('dom0_engine_connected', j.engineConnected ? 1 : 0);
+  if (source) sourceMetrics(w, source);
   return w.text();
+}
+
+/** Farm mode (`up --source`): is the source answering, since when, and how often it failed. */
+function sourceMetrics(w: Writer, s: SourceStatus): void {
+  w.family('dom0_source_up', 'gauge', '1 when the last check of the manifest source succeeded (0: failing, the last good version stays in use).');
+  w.sample('dom0_source_up', s.state === 'ok' ? 1 : 0);
+  w.family('dom0_source_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful check of the manifest source (0: none yet).');
+  w.sample('dom0_source_last_success_timestamp_seconds', s.lastSuccessAt ? Date.parse(s.lastSuccessAt) / 1000 : 0);
+  w.family('dom0_source_consecutive_failures', 'gauge', 'Failed checks of the manifest source in a row.');
+  w.sample('dom0_source_consecutive_failures', s.failures);
+  w.family('dom0_source_version_info', 'gauge', 'The fleet version in use (sha256 of its file list), as a label.');
+  if (s.version) w.sample('dom0_source_version_info', 1, { version: s.version.slice(0, 12) });
 }

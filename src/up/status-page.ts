@@ -33,7 +33,7 @@ export const STATUS_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>dom0 <span id="fleet"></span></h1>
-<div class="meta"><span id="file"></span><span id="engine"></span><span id="last-apply"></span><span id="updated"></span></div>
+<div class="meta"><span id="file"></span><span id="engine"></span><span id="last-apply"></span><span id="source"></span><span id="updated"></span></div>
 <div id="rollback"></div>
 <h2>Entries</h2>
 <table id="entries"><thead><tr><th>name</th><th>kind</th><th>state</th><th>health</th><th>image</th><th>uptime</th><th>restarts</th><th>sync</th><th>next run</th></tr></thead><tbody></tbody></table>
@@ -57,6 +57,14 @@ export const STATUS_PAGE = `<!doctype html>
       set('last-apply', 'last apply: ' + a.result + ' at ' + a.time.replace('T', ' ').slice(0, 19) + (a.durationMs !== undefined ? ' (' + (a.durationMs / 1000).toFixed(1) + ' s)' : '') + (a.why ? ' — ' + a.why : ''), a.result === 'converged' ? 'ok' : 'bad');
     } else set('last-apply', 'last apply: none yet');
     set('updated', 'updated ' + s.now.replace('T', ' ').slice(0, 19));
+    var src = s.source;
+    if (src) {
+      var ver = src.version ? src.version.slice(0, 12) : 'none';
+      set('source', src.state === 'error'
+        ? 'source ' + src.source + ': FAILING (' + src.failures + 'x, ' + (src.lastError || '').split('\\n')[0] + '); running last good version ' + ver
+        : 'source ' + src.source + ': ' + src.state + ', version ' + ver + (src.lastSuccessAt ? ', checked ' + src.lastSuccessAt.replace('T', ' ').slice(0, 19) : ''),
+        src.state === 'ok' ? 'ok' : 'bad');
+    } else set('source', '');
     var rb = document.getElementById('rollback');
     if (s.rollback) {
       rb.textContent = 'rolled back: manifest ' + s.rollback.manifest.slice(0, 12) + ' bad since ' + s.rollback.since.replace('T', ' ').slice(0, 19) + (s.rollback.rolledBackTo ? '; running last-healthy ' + s.rollback.rolledBackTo.slice(0, 12) : '') + (s.rollback.services.length ? ' — ' + s.rollback.services.map(function (f) { return f.service + ': ' + f.state; }).join(', ') : '');
