@@ -11,9 +11,10 @@ import { engine, fleetOption, type GlobalOptions, manifestPath } from './context
 import { logger } from './logger.js';
 import { durationFlag, parseConcurrency } from './flags.js';
 import { addHostLabelsOption, type HostLabelsFlag, useHostLabels } from './host-labels.js';
+import { addSourceOptions, bootSource, followSource, openSource, type SourceFlags } from './source.js';
 import { DEFAULT_ROLLBACK_AFTER_MS, parseRollbackAfter } from '../up/rollback.js';
 
-interface UpFlags {
+interface UpFlags extends SourceFlags {
   stateDir?: string;
   reconcileInterval: number;
   concurrency: number;
@@ -43,7 +44,7 @@ function readToken(file: string): string {
 }
 
 export function upCommand(program: Command): void {
-  addHostLabelsOption(program.command('up'))
+  addHostLabelsOption(addSourceOptions(program.command('up')))
     .description('apply, then stay running: re-apply on edits and SIGHUP, supervise restarts, repair drift')
     .option('--state-dir <dir>', 'where the last-good manifest and the heartbeat live (default $DOM0_STATE_DIR or /var/lib/dom0)')
     .addOption(new Option('--reconcile-interval <duration>', 'periodic repair interval').argParser(durationFlag('--reconcile-interval')).default(300_000, '5m'))
@@ -65,8 +66,9 @@ export function upCommand(program: Command): void {
       const journal = o.listen ? new Journal() : undefined;
       const log = logger(g, journal ? (e) => journal.record(e) : undefined);
       const state = new StateDir(o.stateDir ?? stateDirFromEnv());
+      const source = openSource(o, g.file, fleetOption(), log, state.dir);
       const loop = new UpLoop({
-        file: manifestPath(g),
+        file: source?.manifestFile ?? manifestPath(g),
         fleet: fleetOption(),
         engine: engine(),
         log,
@@ -80,7 +82,7 @@ export function upCommand(program: Command): void {
       let server: StatusServer | undefined;
       if (o.listen && journal) {
         server = new StatusServer(
-          { manifest: () => loop.current, engine: engine(), journal, stateDir: state.dir, healthProblem: () => heartbeatProblem(state.heartbeatAgeMs()) },
+          { manifest: () => loop.current, engine: engine(), journal, stateDir: state.dir, healthProblem: () => heartbeatProblem(state.heartbeatAgeMs()), source: () => source?.status() },
           log,
           token,
         );
@@ -93,12 +95,16 @@ export function upCommand(program: Command): void {
       installDiagnostics(process.env.DOM0_DIAG_FILE, () => ({ ...loop.diagnostics(), ...(server ? { statusStreamClients: server.streamClients } : {}) }));
       process.on('SIGHUP', () => loop.reload());
       const stop = () => {
+        source?.stop();
         void server?.close();
         void loop.stop();
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
-      loop.start().catch((e: Error) => {
+      if (source) await bootSource(source, log);
+      const started = loop.start();
+      if (source) followSource(source, started, (why) => loop.reload(why));
+      started.catch((e: Error) => {
         process.stderr.write(`dom0 up: ${e.message}\n`);
         void loop.stop();
       });

@@ -15,6 +15,7 @@ import { graphSvg } from './graph-svg.js';
 import type { Journal, JournalEvent, LastApply, RollbackState } from './journal.js';
 import { renderMetrics } from './metrics.js';
 import { STATUS_PAGE } from './status-page.js';
+import type { SourceStatus } from './source/store.js';
 
 export interface StatusSource {
   manifest(): Manifest | undefined;
@@ -23,6 +24,8 @@ export interface StatusSource {
   stateDir: string;
   /** Why dom0 is not healthy (as `dom0 health` says it), or undefined. */
   healthProblem(): string | undefined;
+  /** Farm mode: the manifest source's state (undefined without --source). */
+  source?(): SourceStatus | undefined;
 }
 
 export interface PageEntry {
@@ -50,6 +53,8 @@ export interface PageState {
   planError?: string;
   graph: string;
   events: readonly JournalEvent[];
+  /** Farm mode: where the manifest comes from and whether the last check of it succeeded. */
+  source?: SourceStatus;
   /** A rollback in force (src/up/rollback.ts). */
   rollback?: RollbackState;
 }
@@ -170,7 +175,7 @@ export class StatusServer {
         case '/metrics': {
           const m = this.src.manifest();
           const rows = m ? await status(m, this.src.engine).catch(() => undefined) : undefined;
-          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderMetrics(this.src.journal, rows, m?.name));
+          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderMetrics(this.src.journal, rows, m?.name, this.src.source?.()));
           return;
         }
         case '/healthz': {
@@ -245,6 +250,7 @@ export class StatusServer {
       ...(await this.planOf(m, engineConnected)),
       graph: m ? graphSvg(m, (n) => states.get(n)) : '',
       events: journal.events(),
+      ...(this.src.source?.() ? { source: this.src.source()! } : {}),
       ...(journal.rollback ? { rollback: journal.rollback } : {}),
     };
   }
