@@ -91,6 +91,19 @@ export async function bootSource(s: SourceSyncer, log: Log): Promise<void> {
   s.start();
 }
 
+/**
+ * Once the loop's boot apply is done (`started`), every new version reloads it; one that came in
+ * while it booted does at once. Never before: a reload then would race the boot apply.
+ */
+export function followSource(s: SourceSyncer, started: Promise<void>, reload: (why: string) => void): void {
+  const booted = s.status().version;
+  void started.then(() => {
+    const why = 'new version from the manifest source';
+    s.onChange = () => reload(why);
+    if (s.status().version !== booted) reload(why);
+  }, () => undefined);
+}
+
 export function sourceCommand(program: Command): void {
   const source = program.command('source').description('farm mode: sign a manifest source for `dom0 up --source`, make a signing key (docs/farm.md)');
   source

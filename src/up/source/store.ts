@@ -1,11 +1,13 @@
-// The fleet as fetched, on this host's disk: <state>/source/v-<version>/ holds one verified,
-// valid set of files, and <state>/source/current is a symlink to the one in use, swapped
-// atomically (a new link renamed over the old one), so the manifest `dom0 up` reads and the files
-// next to it always belong to one version. The two versions before it are kept, so that a load
-// racing the swap still finds its files. <state>/source.json is the source's state, for
-// `dom0 status` and the status page. Files are private: the source may carry secrets.
+// The fleet as fetched, on this host's disk: <state>/source/current/ holds one verified, valid
+// set of files, the version in use. A new version is written to a staging directory, checked,
+// then swapped in with two renames (current → .old-…, staging → current): the manifest `dom0 up`
+// reads and the files next to it always belong to one version, and their paths never change (a
+// secret's bind-mount source stays the same path from version to version; a symlink to versioned
+// directories would not, as the loader resolves symlinks into the fleet's identity). A crash
+// between the two renames is repaired at the next start. <state>/source.json is the source's
+// state, for `dom0 status` and the status page. Files are private: the source may carry secrets.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface SourceStatus {
@@ -29,23 +31,27 @@ export interface SourceStatus {
   failures: number;
 }
 
-const KEEP_VERSIONS = 3;
+/** The version's name inside its directory (a dotfile no manifest reads). */
+const VERSION_FILE = '.dom0-version';
+/** Replaced versions kept for a moment, for a load that raced the swap. */
+const KEEP_OLD = 2;
 
 export class SourceStore {
   readonly root: string;
   constructor(private readonly stateDir: string) {
     this.root = join(stateDir, 'source');
+    this.repair();
   }
 
   get currentDir(): string {
     return join(this.root, 'current');
   }
 
-  /** The version `current` points at, or undefined. */
+  /** The version in `current`, or undefined. */
   currentVersion(): string | undefined {
     try {
-      const target = readlinkSync(this.currentDir);
-      return /^v-([0-9a-f]{64})$/.exec(target)?.[1];
+      const v = readFileSync(join(this.currentDir, VERSION_FILE), 'utf8').trim();
+      return /^[0-9a-f]{64}$/.test(v) ? v : undefined;
     } catch {
       return undefined;
     }
@@ -68,30 +74,31 @@ export class SourceStore {
     rmSync(stageDir, { recursive: true, force: true });
   }
 
-  /** The staged directory becomes version `version`, and `current` points at it. */
+  /** The staged directory becomes `current`, as version `version`. */
   promote(stageDir: string, version: string): void {
-    const name = `v-${version}`;
-    const dir = join(this.root, name);
-    if (statOrUndefined(dir)?.isDirectory()) this.discard(stageDir);
-    else renameSync(stageDir, dir);
-    const link = join(this.root, `.current-${process.pid}-${randomBytes(6).toString('hex')}`);
-    symlinkSync(name, link);
-    renameSync(link, this.currentDir);
+    writeDurable(join(stageDir, VERSION_FILE), Buffer.from(`${version}\n`));
+    fsyncDir(stageDir);
+    if (existsSync(this.currentDir)) renameSync(this.currentDir, join(this.root, `.old-${Date.now()}-${randomBytes(4).toString('hex')}`));
+    renameSync(stageDir, this.currentDir);
     fsyncDir(this.root);
-    this.prune(name);
+    this.prune();
   }
 
-  /** Removes all but the newest versions (and stale staging directories of dead runs). */
-  private prune(current: string): void {
-    const entries = readdirSync(this.root)
-      .filter((n) => n.startsWith('v-') || n.startsWith('.stage-'))
-      .map((n) => ({ n, mtime: statOrUndefined(join(this.root, n))?.mtimeMs ?? 0 }))
-      .sort((a, b) => b.mtime - a.mtime);
-    const keep = new Set([current, ...entries.filter((e) => e.n.startsWith('v-')).slice(0, KEEP_VERSIONS).map((e) => e.n)]);
-    for (const e of entries) {
-      if (keep.has(e.n)) continue;
-      if (e.n.startsWith('.stage-') && Date.now() - e.mtime < 10 * 60_000) continue; // maybe a concurrent write
-      rmSync(join(this.root, e.n), { recursive: true, force: true });
+  /** A crash between promote's two renames left no `current`: the newest replaced one comes back. */
+  private repair(): void {
+    if (existsSync(this.currentDir) || !existsSync(this.root)) return;
+    const old = readdirSync(this.root).filter((n) => n.startsWith('.old-')).sort();
+    if (old.length > 0) renameSync(join(this.root, old.at(-1)!), this.currentDir);
+  }
+
+  /** Removes all but the newest replaced versions, and staging directories of dead runs. */
+  private prune(): void {
+    const names = readdirSync(this.root);
+    const old = names.filter((n) => n.startsWith('.old-')).sort();
+    for (const n of old.slice(0, Math.max(0, old.length - KEEP_OLD))) rmSync(join(this.root, n), { recursive: true, force: true });
+    for (const n of names.filter((x) => x.startsWith('.stage-'))) {
+      const age = Date.now() - (statOrUndefined(join(this.root, n))?.mtimeMs ?? 0);
+      if (age > 10 * 60_000) rmSync(join(this.root, n), { recursive: true, force: true }); // younger: maybe a concurrent write
     }
   }
 

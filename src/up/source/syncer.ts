@@ -4,8 +4,8 @@
 // manifest in a staging directory, and only then swap it in. Any failure — the server down, slow
 // or answering garbage, a bad signature, an invalid manifest — leaves the version in use
 // untouched, is logged as `source-error` with its reason, and is retried at the next poll; the
-// running fleet never notices. The up loop applies what is in `current` (its own content poll sees
-// the swap; `onChange` tells it at once).
+// running fleet never notices. The up loop applies what is in `current`: `onChange` reloads it
+// (its own watch sees only the manifest's bytes, not an edit of an env file next to it).
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Log } from '../../log.js';
@@ -35,7 +35,6 @@ export interface SyncerOptions {
   ca?: Buffer;
   /** --fleet: without it the manifest must set `name:`. */
   fleet?: string;
-  onChange?: () => void;
 }
 
 export type SyncResult = 'changed' | 'unchanged' | 'failed';
@@ -49,6 +48,8 @@ export class SourceSyncer {
   /** ETag and bytes of every URL fetched, for conditional requests. */
   private readonly cache = new Map<string, { etag: string; bytes: Buffer }>();
   private etag: string | undefined;
+  /** Called after a new version is swapped in (the up loop's reload, once it runs). */
+  onChange: (() => void) | undefined;
   /** sha256 of the index of the version in use, and of the one being checked. */
   private okIndex: string | undefined;
   private checkingIndex: string | undefined;
@@ -130,7 +131,7 @@ export class SourceSyncer {
       if (this.etag) this.st.etag = this.etag;
       if (wasError) log.info({ event: 'source-recovered', source: this.st.source, version }, `the manifest source ${this.st.source} answers again`);
       this.persist();
-      if (result === 'changed') this.o.onChange?.();
+      if (result === 'changed') this.onChange?.();
       return result;
     } catch (e) {
       const reason = scrub((e as Error).message);
@@ -159,6 +160,16 @@ export class SourceSyncer {
       if (!r.ok) {
         const diags = r.diagnostics.map((d) => formatDiagnostic(d).split(`${stage}/`).join(''));
         throw new Error(`invalid manifest:\n${diags.join('\n')}`);
+      }
+      // A bind source inside the source directory would live in a directory each version replaces.
+      const inside = [...r.manifest.services, ...r.manifest.jobs].flatMap((c) =>
+        c.volumes.flatMap((m) => (m.type === 'bind' && m.source.startsWith(`${stage}/`) && !files.has(m.source.slice(stage.length + 1)) ? [`${c.name}: ./${m.source.slice(stage.length + 1)}`] : [])),
+      );
+      if (inside.length > 0) {
+        throw new Error(
+          `bind mounts relative to a manifest from a source (${inside.join(', ')}): ` +
+            'their directory is replaced by each new version, so data there would be lost; use an absolute host path, a named volume, or configs/secrets `file:` for a file of the source',
+        );
       }
       this.store.promote(stage, version);
     } catch (e) {

@@ -119,6 +119,7 @@ describe('SourceSyncer over http', () => {
   it('unverified: materializes the fleet, then revalidates every file with If-None-Match', async () => {
     const s = syncer();
     expect(await s.syncOnce()).toBe('changed');
+    const firstDir = s.manifestFile;
     expect(current(s)).toBe(MANIFEST('busybox:latest'));
     expect(current(s, 'secrets/db.txt')).toBe('s3cret\n');
     expect(existsSync(join(dirname(s.manifestFile), 'unrelated.txt'))).toBe(false);
@@ -129,6 +130,7 @@ describe('SourceSyncer over http', () => {
     served.set('app.env', 'A=2\n');
     expect(await s.syncOnce()).toBe('changed');
     expect(current(s, 'app.env')).toBe('A=2\n');
+    expect(s.manifestFile).toBe(firstDir); // one path for every version: the fleet's identity and bind sources stay
     expect(readSourceStatus(stateDir)).toMatchObject({ state: 'ok', integrity: 'none', files: 6, failures: 0 });
   });
 
@@ -157,6 +159,7 @@ describe('SourceSyncer over http', () => {
     ['a slow server', () => (mode = 'slow'), /no answer within 500 ms/],
     ['a huge body', () => (mode = 'huge'), /too large/],
     ['an invalid manifest, signed', () => (served = signed(new Map([...fleet(), ['dom0.yaml', 'name: syncer-test\nservices:\n  web: {imag: x}\n']]))), /invalid manifest/],
+    ['a relative bind mount (data inside the source dir)', () => (served = signed(new Map([...fleet(), ['dom0.yaml', MANIFEST('busybox:latest').replace('    secrets: [db]\n', '    secrets: [db]\n    volumes: ["./data:/data"]\n')]]))), /bind mounts relative to a manifest from a source \(web: \.\/data\)/],
     ['a manifest without name:', () => (served = signed(new Map([...fleet(), ['dom0.yaml', MANIFEST('busybox:latest').replace('name: syncer-test\n', '')]]))), /sets no `name:`/],
   ])('%s: rejected, the last good version stays', async (_what, breakIt, why) => {
     served = good();
