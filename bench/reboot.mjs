@@ -21,7 +21,7 @@
 // with the dom0 reboot of the same size and rep. Nothing may wait on the network.
 //
 //   node bench/reboot.mjs [--sizes 50,200] [--reps 1] [--healthy-sizes 50] [--arms dom0,native,compose]
-//                         [--no-offline] [--quick] [--engine-dir DIR] [--keep-engine] [--dom0-args "..."]
+//                         [--no-offline] [--no-image-build] [--quick] [--engine-dir DIR] [--keep-engine] [--dom0-args "..."]
 //
 // As a module: bench/run.mjs calls runReboot() for its `reboot` and `offline` phases and puts
 // rebootMarkdown() into its report.
@@ -149,6 +149,12 @@ export function ensureDom0Image(engine, say) {
   if (have.status !== 0) throw new Error(why);
   say(`${why}; measuring the existing ${DOM0_IMAGE}`);
   return `existing ${DOM0_IMAGE} (source hash ${have.stdout.trim()}; rebuilding failed)`;
+}
+
+function existingImage(engine) {
+  const r = spawnSync('docker', ['image', 'inspect', '-f', '{{index .Config.Labels "io.dom0.source-hash"}} {{.Created}}', DOM0_IMAGE], { env: engine.env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${DOM0_IMAGE} is not on the reboot engine (run without --no-image-build)`);
+  return `existing ${DOM0_IMAGE} (source hash ${r.stdout.trim()}; not rebuilt: --no-image-build)`;
 }
 
 // ------------------------------------------------------------------------------------ fleets
@@ -388,7 +394,14 @@ async function rebootOnce(engine, { arm, n, variant, rep, phase, workDir, timeou
   const dir = path.join(workDir, fleet.name);
   const result = { phase, arm, n, variant, rep };
   try {
-    await cleanupReboot(engine.api, fleet);
+    await cleanupReboot(engine.api, fleet).catch(async (e) => {
+      // Docker 20.10 can leave a removed container's endpoint counted on its network ("has active
+      // endpoints"); the engine fixes the count at its next start
+      say(`cleanup ${fleet.name}: ${e.message}; restarting the engine and trying again`);
+      engine.stop();
+      engine.start();
+      await cleanupReboot(engine.api, fleet);
+    });
     await setUp(engine, arm, fleet, dir, { offline: phase === 'offline', dom0Args });
     const up = await observeReady(engine.api, fleet, { t0Ms: 0, timeoutMs });
     if (!up.complete) throw new Error(`set-up: ${up.error}`);
@@ -428,14 +441,14 @@ async function rebootOnce(engine, { arm, n, variant, rep, phase, workDir, timeou
  * Runs the reboot (and offline) phases. blocks: [{ n, variant }]; arms rotate per rep. Calls
  * onRun after every rep so the caller can save figures as they come.
  */
-export async function runReboot({ blocks, reps, arms = REBOOT_ARMS, reboot = true, offline = true, offlineBlocks, engineDir, keepEngine = false, timeoutMs = 600_000, dom0Args = [], say = () => undefined, onRun = () => undefined }) {
+export async function runReboot({ blocks, reps, arms = REBOOT_ARMS, reboot = true, offline = true, buildImage = true, offlineBlocks, engineDir, keepEngine = false, timeoutMs = 600_000, dom0Args = [], say = () => undefined, onRun = () => undefined }) {
   const engine = new RebootEngine({ dir: engineDir, say });
   engine.ensure();
   const runs = [];
   const meta = {};
   const workDir = path.join(BENCH, 'work', 'reboot');
   try {
-    if ((reboot && arms.includes('dom0')) || offline) meta.dom0Image = ensureDom0Image(engine, say);
+    if ((reboot && arms.includes('dom0')) || offline) meta.dom0Image = buildImage ? ensureDom0Image(engine, say) : existingImage(engine);
     if (arms.includes('compose') && !fs.existsSync(COMPOSE_BIN)) throw new Error(`${COMPOSE_BIN} is missing (apt-get install docker-compose)`);
     if (offline) await engine.api.call('POST', `/images/${encodeURIComponent(IMAGE)}/tag?repo=${encodeURIComponent(OFFLINE_IMAGE.replace(/:latest$/, ''))}&tag=latest`);
     for (const { n, variant } of blocks) {
@@ -568,6 +581,7 @@ async function cli() {
       reps: { type: 'string' },
       arms: { type: 'string' },
       'no-offline': { type: 'boolean', default: false },
+      'no-image-build': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       'engine-dir': { type: 'string' },
       'keep-engine': { type: 'boolean', default: false },
@@ -592,6 +606,7 @@ async function cli() {
     reps: a.reps ? Number(a.reps) : 1,
     arms: a.arms ? a.arms.split(',') : REBOOT_ARMS,
     offline: !a['no-offline'],
+    buildImage: !a['no-image-build'],
     offlineBlocks: blocks.filter((b) => b.variant === 'plain'),
     engineDir: a['engine-dir'],
     keepEngine: a['keep-engine'],
