@@ -25,6 +25,7 @@ import { EngineApi, mapLimit, socketPathFromEnv } from './engine-api.mjs';
 import { DEFAULT_HEALTH_INTERVAL_MS, LABEL_FLEET, LABEL_SERVICE, LAYERS, IMAGE, makeFleet, writeFleetFiles } from './fleet.mjs';
 import { runUpPhases, UP_PHASES, upPhasesMarkdown } from './up-phases.mjs';
 import { REBOOT_ENGINE_DIR, rebootMarkdown, rebootSummary, rebootTargets, runReboot } from './reboot.mjs';
+import { measureStartup, startupMarkdown } from './startup.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
@@ -35,6 +36,8 @@ const DIST = path.join(ROOT, 'dist');
 // so its imports still resolve from the repo's node_modules.
 const DIST_SNAPSHOT = path.join(BENCH, 'work', 'dom0-dist');
 let DOM0_CLI = path.join(DIST, 'cli', 'main.js');
+// The dom0 command as installed (package.json "bin": the bundle's script, which sets node's flags).
+let DOM0_BIN = path.join(DIST, 'bundle', 'dom0');
 const FLOOR = path.join(BENCH, 'floor.mjs');
 const TIME_BIN = '/usr/bin/time';
 const COMPOSE_BIN = '/usr/bin/docker-compose';
@@ -131,6 +134,8 @@ const rebootHealthy = argv['reboot-healthy-sizes'] !== undefined ? list(argv['re
 const rebootReps = argv['reboot-reps'] ? positiveInt('reboot-reps')(argv['reboot-reps']) : argv.quick ? 1 : 3;
 /** Figures of the reboot phases (bench/reboot.mjs), written with the rest. */
 let rebootResults = { runs: [], meta: {} };
+// Start-up of the commands that never reach the engine (bench/startup.mjs), measured once per run (#12).
+let startupResults;
 
 function die(msg) {
   process.stderr.write(`bench: ${msg}\n`);
@@ -427,10 +432,11 @@ function toolCommands(tool, files, fleet) {
   switch (tool) {
     case 'dom0':
       return {
-        cold: [node, DOM0_CLI, 'apply', '-f', files.dom0, '--json', ...dom0Args],
-        noop: [node, DOM0_CLI, 'apply', '-f', files.dom0, '--json', ...dom0Args],
-        change: [node, DOM0_CLI, 'apply', '-f', files.dom0Changed, '--json', ...dom0Args],
-        down: [node, DOM0_CLI, 'down', '-f', files.dom0Changed],
+        cold: [DOM0_BIN, 'apply', '-f', files.dom0, '--json', ...dom0Args],
+        noop: [DOM0_BIN, 'apply', '-f', files.dom0, '--json', ...dom0Args],
+        // the edit is made in place (see runTool): the manifest's path is its identity (origin)
+        change: [DOM0_BIN, 'apply', '-f', files.dom0, '--json', ...dom0Args],
+        down: [DOM0_BIN, 'down', '-f', files.dom0],
       };
     case 'compose':
       return {
@@ -477,6 +483,8 @@ async function runTool(api, ctx, tool, n, variant, rep) {
     if (failed && phase !== 'down') continue;
     const busyBeforePct = await quiesce();
     const load1 = loadavg1();
+    // dom0 applies only the manifest at the path its containers record: the user edits dom0.yaml (untimed)
+    if (tool === 'dom0' && phase === 'change') fs.copyFileSync(files.dom0Changed, files.dom0);
     const c0 = cpuSample();
     const r = await measure(cmds[phase], { env });
     const machineBusyPct = busyPct(c0, cpuSample());
@@ -674,6 +682,39 @@ function targets(summary) {
   return t;
 }
 
+/** Issue #12's targets: dom0's fixed per-process cost and per-apply overhead. */
+function overheadTargets(summary) {
+  const t = [];
+  const add = (what, n, variant, value, limit, met) => t.push({ what, n, variant, value, limit, met });
+  const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  for (const x of startupResults?.targets ?? []) add(`start-up: ${x.what}`, '–', '–', `${x.ratio} ×`, `≤ ${x.limit.toFixed(2)} ×`, x.met);
+  const nodeRssKb = (startupResults?.rows.find((r) => r.command === 'node -e 0')?.rssMb ?? NaN) * 1024;
+  for (const variant of variants) {
+    for (const [n, limit, label] of [[50, 1 / 3, '⅓'], [200, 1 / 5, '⅕']]) {
+      const d = lookup(summary, n, variant, 'dom0', 'noop');
+      const c = lookup(summary, n, variant, 'compose', 'noop');
+      if (d?.wallMs && c?.wallMs) {
+        const ratio = d.wallMs / c.wallMs;
+        add(`no-op apply ≤ ${label} of compose's no-op up -d`, n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, `≤ ${limit.toFixed(2)} ×`, ratio <= limit);
+      }
+    }
+    for (const n of sizes.filter((x) => x === 50 || x === 200)) {
+      const d = lookup(summary, n, variant, 'dom0', 'change');
+      const single = lookup(summary, n, variant, 'floor', 'single');
+      if (d?.wallMs && single?.wallMs) {
+        const ratio = d.wallMs / single.wallMs;
+        add("one-change apply ≤ 1.5 × floor's single create+start", n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(single.wallMs)})`, '≤ 1.50 ×', ratio <= 1.5);
+      }
+    }
+    const cold = lookup(summary, 200, variant, 'dom0', 'cold');
+    if (cold?.peakRssKb && Number.isFinite(nodeRssKb)) {
+      const ratio = cold.peakRssKb / nodeRssKb;
+      add('cold apply peak RSS ≤ 2 × bare node', 200, variant, `${ratio.toFixed(2)} × (${(cold.peakRssKb / 1024).toFixed(1)} MB vs ${(nodeRssKb / 1024).toFixed(1)} MB)`, '≤ 2.00 ×', ratio <= 2);
+    }
+  }
+  return t;
+}
+
 function markdown(machine, summary, tgt, meta) {
   const s = (ms) => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
   const fail = (x) => (x?.failures ? ` (${x.failures} failed)` : '');
@@ -797,6 +838,10 @@ async function main() {
   ensurePackages();
   fs.mkdirSync(WORK, { recursive: true });
   const dom0Build = snapshotDom0();
+  if (tools.includes('dom0')) {
+    say('start-up: validate, graph, health and --help vs bare node (bench/startup.mjs)');
+    startupResults = measureStartup({ reps: argv.quick ? 5 : 15, cli: DOM0_BIN });
+  }
   const engine = ensureEngine();
   const stopAll = (sig) => {
     say(`${sig}: stopping`);
@@ -905,6 +950,7 @@ function reportFrom(files) {
   const runs = docs.flatMap((d) => d.runs);
   upResults = Object.assign({}, ...docs.map((d) => d.upPhases ?? {}));
   rebootResults = { runs: docs.flatMap((d) => d.reboot?.runs ?? []), meta: Object.assign({}, ...docs.map((d) => d.reboot?.meta ?? {})) };
+  startupResults = docs.find((d) => d.startup)?.startup;
   ({ reps, healthIntervalMs, dom0Args = [], quiesceMaxMs = 0 } = c);
   sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
   variants = c.variants.filter((v) => runs.some((r) => r.variant === v));
@@ -922,6 +968,7 @@ function snapshotDom0() {
   fs.rmSync(DIST_SNAPSHOT, { recursive: true, force: true });
   fs.cpSync(DIST, DIST_SNAPSHOT, { recursive: true });
   DOM0_CLI = path.join(DIST_SNAPSHOT, 'cli', 'main.js');
+  DOM0_BIN = path.join(DIST_SNAPSHOT, 'bundle', 'dom0');
   const git = (...a) => spawnSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).stdout?.trim() ?? '';
   const head = git('rev-parse', '--short', 'HEAD');
   const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
@@ -935,6 +982,7 @@ function writeResults(machine, runs, started, engineHost) {
   const tgt = targets(summary);
   // the reboot phases' targets join the table (the health-gated ratio is only reported, in its section)
   tgt.push(...rebootTargets(rebootSummary(rebootResults.runs)).filter((x) => x.met !== undefined));
+  tgt.push(...overheadTargets(summary));
   const phasesAll = runs.flatMap((r) => Object.values(r.phases));
   const noisy = phasesAll.filter((p) => p.busyBeforePct > QUIET_PCT).length;
   const meta = {
@@ -945,7 +993,10 @@ function writeResults(machine, runs, started, engineHost) {
       `max ${Math.max(...phasesAll.map((p) => p.loadavg1)).toFixed(1)}; ${noisy} of ${phasesAll.length} phases started ` +
       `while the machine was > ${QUIET_PCT}% busy after waiting ${quiesceMaxMs / 1000} s for quiet (per-phase figures in results.json)`,
   };
-  const md = `${markdown(machine, summary, tgt, meta)}${upPhasesMarkdown(upResults)}${rebootMarkdown(rebootResults.runs, rebootResults.meta).join('\n')}`;
+  const startupMd = startupResults
+    ? `## Start-up (commands that never reach the engine, vs bare \`node -e 0\`; bench/startup.mjs, ${startupResults.reps} reps)\n\n${startupMarkdown(startupResults)}\n`
+    : '';
+  const md = `${markdown(machine, summary, tgt, meta)}${startupMd}${upPhasesMarkdown(upResults)}${rebootMarkdown(rebootResults.runs, rebootResults.meta).join('\n')}`;
   fs.mkdirSync(path.dirname(outPrefix), { recursive: true });
   fs.writeFileSync(`${outPrefix}.md`, md);
   fs.writeFileSync(
@@ -961,6 +1012,7 @@ function writeResults(machine, runs, started, engineHost) {
         runs,
         upPhases: upResults,
         reboot: rebootResults,
+        startup: startupResults,
       },
       null,
       2,
