@@ -131,6 +131,8 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
     await until('a source-error', async () => (out.all.includes('"event":"source-error"') ? true : undefined), 15_000);
     expect(await status()).toMatch(/FAILING .*running the last good version [0-9a-f]{12}/);
     expect(await metric('dom0_source_up')).toBe(0);
+    const page = (await (await fetch(`http://127.0.0.1:${listen}/api/state`)).json()) as { source?: { state: string; version?: string; lastError?: string } };
+    expect(page.source).toMatchObject({ state: 'error', version: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const w = (await web())!;
     expect([w.id, w.running, await envOf()]).toEqual([before, true, 'GREETING=two']);
   }, 60_000);
