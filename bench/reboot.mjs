@@ -11,7 +11,7 @@
 //   compose  docker-compose 1.29 with `restart: always` (also engine-driven after a restart).
 //
 // One rep of one arm: bring the fleet up and wait until it is ready (untimed), stop the engine
-// (scripts/engine.sh stop), start it, and time from the dockerd process's start (its start time in
+// (SIGTERM to dockerd, as a host shutdown does, then scripts/engine.sh stop), start it, and time from the dockerd process's start (its start time in
 // /proc) to every service ready — running, and healthy where it has a healthcheck — as the engine
 // itself recorded it (State.StartedAt; the End of the first passing probe in the health log). A
 // dependency-order violation is a service whose StartedAt is before its dependency was ready.
@@ -114,8 +114,24 @@ export class RebootEngine {
     this.api = new EngineApi(this.sock);
   }
 
+  /**
+   * Stops the engine as a host shutdown does: SIGTERM to dockerd, which closes its API and stops
+   * the containers itself (so nothing can restart one meanwhile), then scripts/engine.sh stop for
+   * what is left (containerd, mounts). engine.sh alone first kills the containers while the API
+   * is still up: an orchestrator then sees them die, restarts some, and the engine's next start
+   * spends seconds cleaning up after their shims — a cost a real reboot does not have.
+   */
   stop() {
     this.api?.close();
+    let pid;
+    try {
+      pid = Number(fs.readFileSync(path.join(this.dir, 'docker.pid'), 'utf8').trim());
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      pid = undefined;
+    }
+    const until = Date.now() + 40_000;
+    while (pid && Date.now() < until && fs.existsSync(`/proc/${pid}`)) spawnSync('sleep', ['0.1']);
     this.sh('stop');
   }
 
