@@ -1,9 +1,10 @@
 // The CI version of the `dom0 up` soak (issue #12): bench/soak.mjs for 2 minutes on a small
 // fleet under churn (an edit every 10 s, a container killed every 7 s, one engine restart at
-// 1.2 min) on a PRIVATE engine (its own dir and address pool; the shared test engine is never
-// restarted). dom0's open fds, live timers and handles and event-stream listeners must end where
-// they started (+ a small slack for a request in flight), its RSS within bounds, and the fleet
-// must converge at the end: every service running, the last edit applied.
+// 1.2 min, status-page stream clients coming and going) on a PRIVATE engine (its own dir and
+// address pool; the shared test engine is never restarted). dom0's open fds, live timers and
+// handles, event-stream listeners and status-page stream clients must end where they started
+// (+ a small slack for a request in flight), its RSS within bounds, and the fleet must converge
+// at the end: every service running, the last edit applied.
 // Run: npm run build && npx vitest run test/integration/soak.test.ts
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ interface Sample {
   handles: number;
   eventListeners: number;
   processListeners: number;
+  statusStreamClients: number;
 }
 interface SoakResult {
   converged: boolean;
@@ -79,6 +81,7 @@ describeEngine('soak: dom0 up under edits, kills and an engine restart (2 min)',
     expect(last.handles, why).toBeLessThanOrEqual(first.handles + 3);
     expect(last.eventListeners, why).toBe(1);
     expect(last.processListeners, why).toBe(first.processListeners);
+    expect(last.statusStreamClients, why).toBe(0);
     // two minutes is warm-up for V8: the bound is loose here, the hour-long bench run holds it to 10 %
     expect(last.rssKb, why).toBeLessThanOrEqual(first.rssKb * 1.3);
     expect(Math.max(...soak.samples.map((s) => s.rssKb)), why).toBeLessThan(200 * 1024);
