@@ -429,7 +429,14 @@ export class UpLoop {
     } catch {
       return; // engine unreachable: judged on a later tick
     }
-    const v = judgeReadiness({ watched: w.watched, now, deaths: w.deaths, elapsedMs: Date.now() - w.startedAt, deadlineMs: w.deadlineMs });
+    const v = judgeReadiness({
+      watched: w.watched,
+      now,
+      deaths: w.deaths,
+      sinceLastDeathMs: w.sinceLastDeath(),
+      elapsedMs: Date.now() - w.startedAt,
+      deadlineMs: w.deadlineMs,
+    });
     if (v.verdict === 'wait') return;
     w.close();
     this.readiness = undefined;

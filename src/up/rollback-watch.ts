@@ -10,6 +10,8 @@ import { CRASH_LOOP_DEATHS, type Observation } from './rollback.js';
 
 export class ReadinessWatch {
   readonly deaths = new Map<string, number>();
+  /** When each service's container last died (ms since the epoch). */
+  readonly lastDeathAt = new Map<string, number>();
   /** When the apply finished (set by begin()); deaths before it are the apply's own stops. */
   startedAt = Number.POSITIVE_INFINITY;
   private readonly byContainer: Map<string, string>;
@@ -62,9 +64,17 @@ export class ReadinessWatch {
   /** The engine's events: a `die` of a watched service's container after the apply counts. */
   onEvent(e: EngineEvent): void {
     if (e.type !== 'container' || e.action !== 'die') return;
-    if ((e.timeNano ? e.timeNano / 1e6 : Date.now()) < this.startedAt) return;
+    const at = e.timeNano ? e.timeNano / 1e6 : Date.now();
+    if (at < this.startedAt) return;
     const service = this.byContainer.get(e.attributes.name ?? '');
-    if (service) this.deaths.set(service, (this.deaths.get(service) ?? 0) + 1);
+    if (!service) return;
+    this.deaths.set(service, (this.deaths.get(service) ?? 0) + 1);
+    this.lastDeathAt.set(service, Math.max(at, this.lastDeathAt.get(service) ?? 0));
+  }
+
+  /** Per service that died: ms from its last death to `now`. */
+  sinceLastDeath(now = Date.now()): Map<string, number> {
+    return new Map([...this.lastDeathAt].map(([s, at]) => [s, Math.max(0, now - at)]));
   }
 
   /** Time to judge: the deadline passed, or a watched service is crash-looping. */

@@ -9,8 +9,13 @@
 //   it adds (no container before). A service that was already down before is not watched: going
 //   back would not bring it up. Jobs are never watched (they are meant to exit).
 // - crash-looping: the service's container died CRASH_LOOP_DEATHS times or more since the apply.
+// - settled: a service that died in the window must have stayed up since its last death for
+//   stableMs (the restart policy's "long enough run", capped at half the window); running at the
+//   deadline between two deaths of a crash loop is not ready.
 // - verdict: rollback at once on a crash loop; at the deadline, rollback when a watched service is
-//   not ready; otherwise ok (the manifest is promoted to last-healthy).
+//   not ready or not settled; otherwise ok (the manifest is promoted to last-healthy).
+
+import { BACKOFF } from '../reconcile/restart-policy.js';
 
 export interface Observation {
   /** Container state ("running", "exited", …), or "missing" when there is no container. */
@@ -61,6 +66,10 @@ export interface ReadinessInput {
   now?: ReadonlyMap<string, Observation>;
   /** Deaths of each service's container since the apply finished. */
   deaths: ReadonlyMap<string, number>;
+  /** Per service that died in the window: ms from its last death to now. */
+  sinceLastDeathMs?: ReadonlyMap<string, number>;
+  /** How long a service that died must have stayed up since (default: stableAfterMs(deadlineMs)). */
+  stableMs?: number;
   elapsedMs: number;
   deadlineMs: number;
   crashLoopDeaths?: number;
@@ -77,15 +86,27 @@ export function judgeReadiness(i: ReadinessInput): Verdict {
   }
   if (i.elapsedMs < i.deadlineMs) return { verdict: 'wait' };
   if (!i.now) throw new Error('judgeReadiness: observations are needed at the deadline');
-  const failures = i.watched
-    .filter((s) => !isReady(i.now!.get(s)))
-    .map((s) => {
-      const o = i.now!.get(s);
-      const deaths = i.deaths.get(s) ?? 0;
-      const after = `not ready ${Math.round(i.deadlineMs / 100) / 10} s after the apply`;
-      return { service: s, state: describeState(o), why: deaths ? `${after} (died ${deaths} time${deaths > 1 ? 's' : ''})` : after };
-    });
+  const stableMs = i.stableMs ?? stableAfterMs(i.deadlineMs);
+  const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const failures: Failure[] = [];
+  for (const s of i.watched) {
+    const o = i.now.get(s);
+    const deaths = i.deaths.get(s) ?? 0;
+    const times = `died ${deaths} time${deaths > 1 ? 's' : ''}`;
+    const since = i.sinceLastDeathMs?.get(s);
+    if (!isReady(o)) {
+      const after = `not ready ${secs(i.deadlineMs)} after the apply`;
+      failures.push({ service: s, state: describeState(o), why: deaths ? `${after} (${times})` : after });
+    } else if (deaths > 0 && since !== undefined && since < stableMs) {
+      failures.push({ service: s, state: describeState(o), why: `not settled: ${times}, the last ${secs(since)} ago (needs ${secs(stableMs)} up)` });
+    }
+  }
   return failures.length ? { verdict: 'rollback', failures } : { verdict: 'ok', watched: [...i.watched] };
+}
+
+/** The restart policy's "long enough run" (BACKOFF.resetAfterMs), at most half the window. */
+export function stableAfterMs(deadlineMs: number): number {
+  return Math.min(BACKOFF.resetAfterMs, deadlineMs / 2);
 }
 
 /** `--rollback-after` / DOM0_ROLLBACK_AFTER: "off" or "0" disables (0 ms); else a duration. */

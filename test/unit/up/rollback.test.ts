@@ -14,6 +14,7 @@ import {
   judgeReadiness,
   type Observation,
   parseRollbackAfter,
+  stableAfterMs,
   watchedServices,
 } from '../../../src/up/rollback.js';
 import { ReadinessWatch } from '../../../src/up/rollback-watch.js';
@@ -81,6 +82,28 @@ describe('judgeReadiness', () => {
     expect(v.verdict === 'rollback' ? v.failures.map((f) => f.service) : []).toEqual(failing);
   });
 
+  it.each([
+    ['died twice, the last 0.5 s ago: not settled', { a: 2 }, { a: 500 }, 'rollback'],
+    ['died once, up 2 s since: settled', { a: 1 }, { a: 2000 }, 'ok'],
+    ['died once, up exactly half the window: settled', { a: 1 }, { a: 1500 }, 'ok'],
+  ] as const)('running at the deadline but %s', (_what, deaths, since, verdict) => {
+    const v = judgeReadiness({
+      watched: ['a'],
+      now: obs({ a: run }),
+      deaths: new Map(Object.entries(deaths)),
+      sinceLastDeathMs: new Map(Object.entries(since)),
+      elapsedMs: 3000,
+      deadlineMs,
+    });
+    expect(v.verdict).toBe(verdict);
+    if (v.verdict === 'rollback') expect(v.failures[0]!.why).toBe('not settled: died 2 times, the last 0.5 s ago (needs 1.5 s up)');
+  });
+
+  it.each([
+    [3000, 1500],
+    [120_000, 10_000],
+  ])('a %i ms window needs %i ms up after a death', (window, stable) => expect(stableAfterMs(window)).toBe(stable));
+
   it('says why, with the state and the deaths', () => {
     const v = judgeReadiness({ watched: ['web'], now: obs({ web: exited1 }), deaths: new Map([['web', 2]]), elapsedMs: 3000, deadlineMs });
     expect(v).toEqual({ verdict: 'rollback', failures: [{ service: 'web', state: 'exited (1)', why: 'not ready 3 s after the apply (died 2 times)' }] });
@@ -122,6 +145,7 @@ describe('ReadinessWatch', () => {
     expect(w.due(4000)).toBe(true);
     w.onEvent(die('rb-web', 1300));
     expect(w.due(2000)).toBe(true);
+    expect(w.sinceLastDeath(2000)).toEqual(new Map([['web', 700]]));
   });
 });
 
