@@ -43,8 +43,22 @@ const noBuildKitSession = {
   },
 };
 
+// docker-modem requires its ssh transport (ssh2, ~70 ms of CPU to load) at load; it is called only
+// for an ssh:// DOCKER_HOST. Deferred to that first call.
+const lazySsh = {
+  name: 'lazy-ssh',
+  setup(b) {
+    b.onLoad({ filter: /docker-modem[\\/]lib[\\/]modem\.js$/ }, (a) => {
+      const src = readFileSync(a.path, 'utf8');
+      const out = src.replace("ssh = require('./ssh'),", "ssh = function () { return require('./ssh').apply(this, arguments); },");
+      if (out === src) throw new Error(`${a.path}: the lazy-ssh rewrite no longer applies (docker-modem changed)`);
+      return { contents: out, loader: 'js', resolveDir: path.dirname(a.path) };
+    });
+  },
+};
+
 const result = await build({
-  plugins: [noBuildKitSession],
+  plugins: [noBuildKitSession, lazySsh],
   write: false,
   entryPoints: { dom0: path.join(ROOT, 'dist', 'cli', 'main.js') },
   outdir: OUT,
