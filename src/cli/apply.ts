@@ -47,6 +47,7 @@ export function applyCommand(program: Command): void {
       useHostLabels(o);
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { manifest, notes } = await loadWithNotes(manifestPath(g));
+      if (manifest.target === 'swarm') return (await import('./swarm.js')).swarmApply(manifest, o, notes, logger(g));
       const eng = engine();
       const r = await apply(manifest, eng, {
         adopt: o.adopt,

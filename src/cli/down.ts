@@ -13,6 +13,7 @@ export function downCommand(program: Command): void {
     .action(async (o: { volumes?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const manifest = await loadOrThrow(manifestPath(g));
+      if (manifest.target === 'swarm') return (await import('./swarm.js')).swarmDown(manifest, o, logger(g));
       const self = selfContainerId();
       const r = await down(manifest, engine(), { volumes: o.volumes, log: logger(g), protect: new Set(self ? [self] : []) });
       out(`removed ${r.removed.length} containers${r.removedVolumes.length ? ` and ${r.removedVolumes.length} volumes` : ''}${r.kept.length ? `; kept volume containers: ${r.kept.join(', ')}` : ''}\n`);

@@ -67,6 +67,7 @@ export function planCommand(program: Command): void {
     .action(async (o: { json?: boolean; adopt?: boolean; acceptDataLoss?: boolean } & HostLabelsFlag, cmd: Command) => {
       useHostLabels(o);
       const { manifest, notes } = await loadWithNotes(manifestPath(cmd.optsWithGlobals<GlobalOptions>()));
+      if (manifest.target === 'swarm') return (await import('./swarm.js')).swarmPlan(manifest, o, notes);
       const p = await previewPlan(manifest, engine(), stateDirFromEnv(), { adopt: o.adopt, acceptDataLoss: o.acceptDataLoss });
       out(o.json ? `${JSON.stringify(planJson(p, { origin: manifest.origin, notes }))}\n` : printPlan(p, notes));
     });

@@ -18,6 +18,7 @@ export function statusCommand(program: Command): void {
       const source = readSourceStatus(o.stateDir ?? stateDirFromEnv());
       const fromSource = source && !g.file?.length && !process.env.DOM0_MANIFEST;
       const manifest = await loadOrThrow(fromSource ? source.manifestFile : manifestPath(g));
+      if (manifest.target === 'swarm') return (await import('./swarm.js')).swarmStatus(manifest, o);
       const rows = await status(manifest, engine());
       const rollback = new StateDir(o.stateDir ?? stateDirFromEnv()).loadRollback();
       if (o.json) {

@@ -481,7 +481,7 @@ export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
     return rows.map((t) => ({
       id: t.ID,
       serviceId: t.ServiceID,
-      ...(t.ServiceVersion !== undefined ? { serviceVersion: t.ServiceVersion } : {}),
+      ...(t.JobIteration?.Index !== undefined ? { jobIteration: t.JobIteration.Index } : {}),
       desiredState: t.DesiredState,
       state: t.Status.State as TaskState,
       timestamp: t.Status.Timestamp,
@@ -528,15 +528,14 @@ interface RawService {
   UpdatedAt: string;
   Spec: ServiceSpec;
   PreviousSpec?: ServiceSpec;
-  UpdateStatus?: { State?: string; Message?: string };
+  UpdateStatus?: { State?: string; Message?: string; StartedAt?: string };
+  JobStatus?: { JobIteration?: { Index: number } };
 }
 
 interface RawTask {
   ID: string;
   ServiceID: string;
-  ServiceVersion?: number;
-  Version?: { Index: number };
-  Spec?: { ForceUpdate?: number };
+  JobIteration?: { Index: number };
   CreatedAt: string;
   DesiredState: string;
   Status: { State: string; Timestamp: string; Message?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
@@ -557,6 +556,8 @@ function toService(s: RawService): ServiceInfo {
     ...(s.PreviousSpec ? { previousSpec: s.PreviousSpec } : {}),
     ...(s.UpdateStatus?.State ? { updateState: s.UpdateStatus.State } : {}),
     ...(s.UpdateStatus?.Message ? { updateMessage: s.UpdateStatus.Message } : {}),
+    ...(s.UpdateStatus?.StartedAt ? { updateStartedAt: s.UpdateStatus.StartedAt } : {}),
+    ...(s.JobStatus?.JobIteration ? { jobIteration: s.JobStatus.JobIteration.Index } : {}),
     createdAt: s.CreatedAt,
     updatedAt: s.UpdatedAt,
   };

@@ -1,7 +1,7 @@
 // The slice of the Engine API a Swarm target uses: services, their tasks, secrets, overlay
 // networks and volumes, in dom0's own types. A ServiceSpec is sent as the API's own JSON (the
 // wire format is the contract, as CreateContainerRequest's body is); docker-engine.ts implements it.
-import type { CreateNetworkRequest, CreateVolumeRequest, NetworkInfo, VolumeInfo } from './engine.js';
+import type { CreateNetworkRequest, CreateVolumeRequest, Engine, NetworkInfo, VolumeInfo } from './engine.js';
 
 export interface SwarmInfo {
   /** "active" on a swarm node; "inactive" when the engine is in no swarm. */
@@ -26,6 +26,10 @@ export interface ServiceInfo {
   /** The last update's state: updating, paused, completed, rollback_started, rollback_paused, rollback_completed. */
   updateState?: string;
   updateMessage?: string;
+  /** When the last update started: a new value tells this update's status from an earlier one's. */
+  updateStartedAt?: string;
+  /** A job's current run (bumped by each update of a job service). */
+  jobIteration?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -37,8 +41,8 @@ export type TaskState =
 export interface TaskInfo {
   id: string;
   serviceId: string;
-  /** The service version the task was made for. */
-  serviceVersion?: number;
+  /** A job's task: the run of the job it belongs to (ServiceInfo.jobIteration). */
+  jobIteration?: number;
   desiredState: string;
   state: TaskState;
   /** When the task reached its current state. */
@@ -62,7 +66,8 @@ export interface CreateSwarmObjectRequest {
   data: string;
 }
 
-export interface SwarmEngine {
+/** The container calls are for what Swarm leaves behind: its tasks' stopped containers hold their volumes. */
+export interface SwarmEngine extends Pick<Engine, 'listContainers' | 'removeContainer'> {
   swarmInfo(): Promise<SwarmInfo>;
   /** Services carrying a label ("key" or "key=value"). */
   listServices(opts: { label: string }): Promise<ServiceInfo[]>;

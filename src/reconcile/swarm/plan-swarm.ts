@@ -21,6 +21,8 @@ export interface SwarmAction {
   version?: number;
   dependsOn: Dependency[];
   desired?: DesiredService;
+  /** update: the field groups that changed (service-spec.ts). */
+  changed?: string[];
   /** Dependency level (0 = none); actions of one level may run at once. */
   level: number;
 }
@@ -100,7 +102,7 @@ export function planSwarm(m: Manifest, o: ObservedSwarm): SwarmPlan {
     const changed = changedFields(parseFields(have.labels[FIELDS_LABEL]), desired.fields);
     const reasons = changed.map((f) => (f === 'image' ? `image ${imageOf(have.spec) ?? '?'} → ${e.image}` : `${f} changed`));
     if (have.updateState === 'rollback_completed' || have.updateState === 'rollback_paused') reasons.push(`the last update was rolled back (${have.updateMessage ?? have.updateState})`);
-    actions.push({ ...base, ...at, action: 'update', reasons: reasons.length ? reasons : ['spec changed'] });
+    actions.push({ ...base, ...at, action: 'update', reasons: reasons.length ? reasons : ['spec changed'], changed });
   }
 
   // Orphans: this manifest's services no longer declared (disabled profiles are not orphans). Dependents first.

@@ -1,0 +1,177 @@
+// The Swarm target (#15) on a single-node swarm: deploy in dependency order (a job completes, a
+// healthcheck passes, before their dependents' first task), a no-op apply touches nothing, one
+// change updates only that service, a failing update is rolled back, a removed entry's service
+// goes, and down keeps named volumes unless --volumes.
+//
+// Runs on its OWN engine (scripts/engine.sh with DOM0_ENGINE_DIR=/tmp/dom0-swarm-engine), put in
+// swarm mode here: `docker swarm init` on the shared test engine would change it for every suite.
+// Overlay networks get their subnets from --default-addr-pool 10.220.0.0/16, clear of the engine's
+// own pool (10.219.0.0/16) and the other suites'.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEngine, runDom0, tmpDir, writeManifest, type RunResult } from '../support/engine.js';
+import { privateEngine } from '../support/private-engine.js';
+import { DOCKER_CLI, run } from '../support/process.js';
+
+const engine = privateEngine('/tmp/dom0-swarm-engine', 'base=10.219.0.0/16,size=24', { clientTimeoutMs: 30_000, shTimeoutMs: 5 * 60_000 });
+const FLEET = 'swarm-it';
+const svc = (e: string) => `${FLEET}_${e}`;
+
+function manifest(o: { webCommand?: string; dbTest?: string; withWeb?: boolean } = {}): string {
+  const web =
+    o.withWeb === false
+      ? ''
+      : `
+  web:
+    image: busybox:latest
+    command: ["sleep", "${o.webCommand ?? '1001'}"]
+    init: true
+    stop_grace_period: 1s
+    depends_on: [api]
+    deploy: {update_config: {monitor: 1s}}`;
+  return `# swarm.test.ts
+name: ${FLEET}
+target: swarm
+volumes:
+  data: {}
+jobs:
+  migrate:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 2; echo migrated > /data/migrated"]
+    volumes: ["data:/data"]
+services:
+  db:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 1000"]
+    init: true
+    stop_grace_period: 1s
+    healthcheck: {test: ${o.dbTest ?? '["CMD", "test", "-f", "/tmp/ready"]'}, interval: 500ms, retries: 3}
+    volumes: ["data:/data"]
+    deploy: {update_config: {monitor: 2s}, rollback_config: {monitor: 1s}}
+  api:
+    image: busybox:latest
+    command: ["sh", "-c", "test -f /data/migrated && exec sleep 1000"]
+    init: true
+    stop_grace_period: 1s
+    volumes: ["data:/data"]
+    depends_on:
+      db: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}${web}
+`;
+}
+
+const docker = (...args: string[]) => run(DOCKER_CLI, args, { env: { DOCKER_HOST: engine.host }, timeoutMs: 60_000 });
+const dom0 = (args: string[], timeoutMs = 120_000): Promise<RunResult> => runDom0(args, { env: { DOCKER_HOST: engine.host, DOM0_LOG_LEVEL: 'warn' }, timeoutMs });
+
+async function versions(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of (await engine.client().listServices({ filters: JSON.stringify({ label: [`io.dom0.fleet=${FLEET}`] }) } as object)) as Array<{ Spec: { Name: string }; Version: { Index: number } }>) out[s.Spec.Name] = s.Version.Index;
+  return out;
+}
+
+interface Task { CreatedAt: string; Status: { State: string; Timestamp: string } }
+async function tasks(service: string): Promise<Task[]> {
+  return (await engine.client().listTasks({ filters: JSON.stringify({ service: [service] }) } as object)) as Task[];
+}
+const t = (s: string) => Date.parse(s);
+
+describeEngine('swarm target', () => {
+  let dir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    await engine.shOk('start');
+    const state = (await docker('info', '--format', '{{.Swarm.LocalNodeState}}')).stdout.trim();
+    if (state !== 'active') {
+      const r = await docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.220.0.0/16');
+      if (r.code !== 0) throw new Error(`swarm init failed: ${r.stderr}`);
+    }
+    dir = tmpDir('dom0-swarm-it-');
+    file = writeManifest(dir, manifest());
+    await dom0(['down', '--volumes', '-f', file]); // leftovers of an interrupted run
+  }, 5 * 60_000);
+
+  afterAll(async () => {
+    try {
+      if (file) await dom0(['down', '--volumes', '-f', file]);
+      await docker('swarm', 'leave', '--force');
+    } finally {
+      await engine.sh('stop');
+    }
+  }, 5 * 60_000);
+
+  it('deploys in dependency order: the job completes and db is healthy before api starts', async () => {
+    const r = await dom0(['apply', '--json', '-f', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.converged).toBe(true);
+    expect(j.actions.map((a: { name: string; action: string; status: string }) => `${a.action} ${a.name} ${a.status}`).sort()).toEqual(['create api ok', 'create db ok', 'create migrate ok', 'create web ok']);
+    const [job] = await tasks(svc('migrate'));
+    const dbRunning = (await tasks(svc('db'))).find((x) => x.Status.State === 'running')!;
+    const api = (await tasks(svc('api'))).map((x) => t(x.CreatedAt)).sort()[0]!;
+    const web = (await tasks(svc('web'))).map((x) => t(x.CreatedAt)).sort()[0]!;
+    expect(job!.Status.State).toBe('complete');
+    expect(api).toBeGreaterThan(t(job!.Status.Timestamp));
+    expect(api).toBeGreaterThan(t(dbRunning.Status.Timestamp));
+    const apiRunning = (await tasks(svc('api'))).find((x) => x.Status.State === 'running')!;
+    expect(web).toBeGreaterThan(t(apiRunning.Status.Timestamp));
+    // every task of api ran: it exits at once unless migrate wrote its file first
+    expect((await tasks(svc('api'))).filter((x) => x.Status.State === 'failed')).toEqual([]);
+  }, 120_000);
+
+  it('a second apply is a no-op: nothing updated', async () => {
+    const before = await versions();
+    const r = await dom0(['apply', '--json', '-f', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).actions.map((a: { action: string }) => a.action)).toEqual(['keep', 'keep', 'keep', 'keep']);
+    expect(await versions()).toEqual(before);
+  }, 60_000);
+
+  it('one change updates only that service', async () => {
+    writeManifest(dir, manifest({ webCommand: '1002' }));
+    const p = await dom0(['plan', '--json', '-f', file]);
+    expect(JSON.parse(p.stdout).actions.filter((a: { action: string }) => a.action !== 'keep').map((a: { name: string; reasons: string[] }) => [a.name, a.reasons])).toEqual([['web', ['command changed']]]);
+    const before = await versions();
+    const r = await dom0(['apply', '--json', '-f', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const after = await versions();
+    const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+    expect(changed).toEqual([svc('web')]);
+  }, 60_000);
+
+  it('an update whose new tasks fail their healthcheck is rolled back, and apply exits 1', async () => {
+    writeManifest(dir, manifest({ webCommand: '1002', dbTest: '["CMD", "false"]' }));
+    const r = await dom0(['apply', '--json', '-f', file]);
+    expect(r.code).toBe(1);
+    const db = JSON.parse(r.stdout).actions.find((a: { name: string }) => a.name === 'db');
+    expect(db.status).toBe('rolled-back');
+    const s = (await engine.client().getService(svc('db')).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Healthcheck: { Test: string[] } } } }; UpdateStatus: { State: string } };
+    expect(s.UpdateStatus.State).toBe('rollback_completed');
+    expect(s.Spec.TaskTemplate.ContainerSpec.Healthcheck.Test).toEqual(['CMD', 'test', '-f', '/tmp/ready']);
+    // dom0 reported once the previous spec ran again
+    expect((await tasks(svc('db'))).some((x) => x.Status.State === 'running')).toBe(true);
+    expect(db.error).toContain('the previous spec is running again');
+  }, 120_000);
+
+  it('an entry removed from the manifest: its service is removed; down keeps the named volume', async () => {
+    writeManifest(dir, manifest({ webCommand: '1002', withWeb: false }));
+    const r = await dom0(['apply', '--json', '-f', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).actions.filter((a: { action: string }) => a.action === 'remove').map((a: { name: string }) => a.name)).toEqual(['web']);
+    expect(Object.keys(await versions()).sort()).toEqual([svc('api'), svc('db'), svc('migrate')]);
+
+    const d = await dom0(['down', '-f', file]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(await versions()).toEqual({});
+    expect((await docker('volume', 'inspect', `${FLEET}_data`)).code).toBe(0);
+    const v = await dom0(['down', '--volumes', '-f', file]);
+    expect(v.code, v.stderr).toBe(0);
+    expect((await docker('volume', 'inspect', `${FLEET}_data`)).code, `${v.stdout}${v.stderr}${(await docker('volume', 'inspect', `${FLEET}_data`)).stdout}`).not.toBe(0);
+  }, 120_000);
+
+  it('a key with no Swarm meaning is exit 2 at its line, before the engine is touched', async () => {
+    const bad = writeManifest(tmpDir('dom0-swarm-it-bad-'), `name: ${FLEET}-bad\ntarget: swarm\nservices:\n  app:\n    image: busybox:latest\n    container_name: fixed\n`);
+    const r = await dom0(['apply', '-f', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dom0\.yaml:6:5: `container_name` has no meaning on a Swarm: Swarm names tasks itself; use the service name/);
+  }, 30_000);
+});
