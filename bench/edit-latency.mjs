@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Edit latency under `dom0 up` (issue #12): `dom0 up` (a node process, node dist/cli/main.js up)
+// Edit latency under `dom0 up` (issue #12): `dom0 up` (a process on the host: dist/bundle/dom0, the shipped bin)
 // owns a small bench fleet; the harness rewrites the manifest in place with one line changed
 // (BENCH_REV of the middle-layer service) and times the write → the engine's `start` event of
 // the recreated container (a new ID under that name). Each edit waits for the previous apply to
@@ -79,7 +79,7 @@ export async function runEditLatency({ api, host, cli, n = 10, edits = 20, gapMs
   return {
     n,
     edits,
-    how: 'dom0 up as a node process (node dist/cli/main.js up), write → engine start event of the recreated container',
+    how: 'dom0 up as a process on the host (dist/bundle/dom0 up: node --max-semi-space-size=1 on the bundle, as the bin runs it), write → engine start event of the recreated container',
     samples,
     p50: percentile(ms, 50),
     p95,

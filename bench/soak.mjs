@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Soak and idle CPU of `dom0 up` (issue #12).
 //
-// Soak: `dom0 up` (a node process) owns a bench fleet (every service `restart: always`) on a
+// Soak: `dom0 up` (a process on the host: dist/bundle/dom0, the shipped bin) owns a bench fleet (every service `restart: always`) on a
 // private engine for --minutes under churn: a one-line manifest edit every 10 s, a managed
 // container killed (SIGKILL) every 7 s, the engine stopped and started every 10 min. At each
 // sample (every minute; finer for short runs) the churn pauses until dom0's log is quiet for a

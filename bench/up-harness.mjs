@@ -40,7 +40,8 @@ export function upManifest(fleet, rev = 1) {
 
 /** `dom0 up` as a child process with its log parsed; `diagFile` turns the leak probe on. */
 export function spawnUp({ cli, host, file, stateDir, diagFile, args = [] }) {
-  const child = spawn(process.execPath, [cli, 'up', '-f', file, '--state-dir', stateDir, ...args], {
+  const [cmd, ...pre] = /\.m?js$/.test(cli) ? [process.execPath, cli] : [cli];
+  const child = spawn(cmd, [...pre, 'up', '-f', file, '--state-dir', stateDir, ...args], {
     env: { ...process.env, DOCKER_HOST: host, NO_COLOR: '1', ...(diagFile ? { DOM0_DIAG_FILE: diagFile } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -175,14 +176,20 @@ export function slope(xs, ys) {
   return den === 0 ? 0 : num / den;
 }
 
-/** The CLI to run: dist/ built by `npm run build` (or the bench's snapshot of it). */
+/**
+ * What `dom0 up` runs as: the shipped entry, dist/bundle/dom0 (node with the flags a user's
+ * `dom0` gets, on the bundle), next to the given dist/cli/main.js; that file itself when there is
+ * no bundle. `cli` defaults to dist/cli/main.js (run.mjs passes its snapshot of dist/).
+ */
 export function dom0Cli(cli) {
   const p = cli ?? path.join(ROOT, 'dist', 'cli', 'main.js');
   if (!fs.existsSync(p)) throw new Error(`${p} is missing: run npm run build first`);
-  return p;
+  const bundle = path.join(path.dirname(path.dirname(p)), 'bundle', 'dom0');
+  return fs.existsSync(bundle) ? bundle : p;
 }
 
 /** `dom0 down` on the fleet (removes what `up` made; the bench fleets hold no data). */
 export function dom0Down(cli, host, file) {
-  return spawnSync(process.execPath, [cli, 'down', '-f', file], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 120_000 });
+  const [cmd, ...pre] = /\.m?js$/.test(cli) ? [process.execPath, cli] : [cli];
+  return spawnSync(cmd, [...pre, 'down', '-f', file], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 120_000 });
 }

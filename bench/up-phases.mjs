@@ -4,15 +4,16 @@
 //   soak  — bench/soak.mjs for --soak-minutes (default 60) on its own private engine, which it restarts
 // Each phase's figures and met/missed go to results.json (`upPhases`) and a section of results.md.
 import { editLatencyMarkdown, runEditLatency } from './edit-latency.mjs';
-import { engineSh, SOAK_ADDRESS_POOL, SOAK_ENGINE_DIR } from './up-harness.mjs';
+import { dom0Cli, engineSh, SOAK_ADDRESS_POOL, SOAK_ENGINE_DIR } from './up-harness.mjs';
 import { EngineApi, socketPathFromEnv } from './engine-api.mjs';
 import { runIdleCpu, runSoak, soakEngine, soakMarkdown } from './soak.mjs';
 
 export const UP_PHASES = ['edit', 'idle', 'soak'];
 
 /** `phases`: a subset of UP_PHASES; `host`: the bench engine; a phase that fails is recorded, not thrown. */
-export async function runUpPhases({ phases, host, cli, quick = false, soakMinutes = 60, say, onResult = () => undefined }) {
+export async function runUpPhases({ phases, host, cli: mainJs, quick = false, soakMinutes = 60, say, onResult = () => undefined }) {
   const out = {};
+  const cli = dom0Cli(mainJs);
   const api = new EngineApi(socketPathFromEnv({ DOCKER_HOST: host }));
   const attempt = async (name, fn) => {
     say(`dom0 up phase: ${name}`);
