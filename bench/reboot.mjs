@@ -559,7 +559,7 @@ export function rebootMarkdown(runs, meta = {}) {
   const L = [];
   L.push('', '## Reboot: engine restart → every service ready', '');
   L.push(
-    'The engine (a private one, `scripts/engine.sh stop` then `start`) is restarted under a running fleet; time from the dockerd ' +
+    'The engine (a private one: SIGTERM to dockerd as at a host shutdown, then `scripts/engine.sh stop` and `start`) is restarted under a running fleet; time from the dockerd ' +
       "process's start (/proc) to the last service ready — running, and healthy where it has a healthcheck — from the engine's own " +
       'records (State.StartedAt; End of the first passing probe). Violations: services started before a dependency was ready ' +
       '(max over reps). dom0 runs `dom0 up` in its image (`--restart always`, socket + manifest dir + state volume); native is the same ' +
