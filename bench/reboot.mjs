@@ -522,6 +522,9 @@ export function rebootSummary(runs) {
 
 const find = (summary, phase, n, variant, arm) => summary.find((x) => x.phase === phase && x.n === n && x.variant === variant && x.arm === arm);
 
+/** The issue sets the targets at these sizes; smaller runs (--quick) are reported, not judged. */
+const TARGET_SIZES = [50, 200];
+
 export function rebootTargets(summary) {
   const out = [];
   const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -529,23 +532,25 @@ export function rebootTargets(summary) {
     const nat = find(summary, 'reboot', x.n, x.variant, 'native');
     if (x.readyMs !== undefined && nat?.readyMs) {
       const ratio = x.readyMs / nat.readyMs;
-      // the plain fleets carry the target; health-gated is reported (each layer waits a probe interval)
+      // the plain fleets at N = 50 and 200 carry the target; the rest is reported (health-gated: each layer waits a probe interval)
+      const judged = x.variant === 'plain' && TARGET_SIZES.includes(x.n);
       out.push({
         what: 'reboot-to-ready ≤ 1.25 × engine-native restart',
         n: x.n,
         variant: x.variant,
         value: `${ratio.toFixed(2)} × (${sec(x.readyMs)} vs ${sec(nat.readyMs)})`,
-        limit: x.variant === 'plain' ? '≤ 1.25 ×' : 'reported',
-        met: x.variant === 'plain' ? ratio <= 1.25 : undefined,
+        limit: judged ? '≤ 1.25 ×' : 'reported',
+        met: judged ? ratio <= 1.25 : undefined,
       });
     }
-    if (x.violations !== undefined) out.push({ what: 'reboot: dependency-order violations (dom0)', n: x.n, variant: x.variant, value: String(x.violations), limit: '0', met: x.violations === 0 });
+    if (x.violations !== undefined && TARGET_SIZES.includes(x.n)) out.push({ what: 'reboot: dependency-order violations (dom0)', n: x.n, variant: x.variant, value: String(x.violations), limit: '0', met: x.violations === 0 });
   }
   for (const x of summary.filter((s) => s.phase === 'offline')) {
     const online = find(summary, 'reboot', x.n, x.variant, 'dom0');
     if (x.readyMs !== undefined && online?.readyMs) {
       const ratio = x.readyMs / online.readyMs;
-      out.push({ what: 'offline boot ≤ 1.1 × reboot with the registry up', n: x.n, variant: x.variant, value: `${ratio.toFixed(2)} × (${sec(x.readyMs)} vs ${sec(online.readyMs)})`, limit: '≤ 1.10 ×', met: ratio <= 1.1 });
+      const judged = TARGET_SIZES.includes(x.n);
+      out.push({ what: 'offline boot ≤ 1.1 × reboot with the registry up', n: x.n, variant: x.variant, value: `${ratio.toFixed(2)} × (${sec(x.readyMs)} vs ${sec(online.readyMs)})`, limit: judged ? '≤ 1.10 ×' : 'reported', met: judged ? ratio <= 1.1 : undefined });
     }
   }
   return out;
@@ -584,7 +589,7 @@ export function rebootMarkdown(runs, meta = {}) {
         `${p ? ['containerStartedMs', 'up-started', 'apply-started', 'apply-finished'].map((f) => s(p[f])).join(' / ') : '–'} |`,
     );
   }
-  L.push('', 'offline: the dom0 fleet with its images named at a registry nothing listens on (all present locally) and `pull_policy: always` on every third service; its ratio is against the dom0 reboot row of the same size.', '');
+  if (summary.some((x) => x.phase === 'offline')) L.push('', 'offline: the dom0 fleet with its images named at a registry nothing listens on (all present locally) and `pull_policy: always` on every third service; its ratio is against the dom0 reboot row of the same size.', '');
   return L;
 }
 
