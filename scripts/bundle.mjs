@@ -105,6 +105,23 @@ for (const f of result.outputFiles.filter((o) => o.path !== entry)) put(f.path, 
 cpSync(path.join(path.dirname(require.resolve('dockerode/package.json')), 'lib', 'proto'), path.join(OUT, 'chunks', 'proto'), { recursive: true });
 put(entry, result.outputFiles.find((o) => o.path === entry).contents, 0o755);
 put(path.join(OUT, 'dom0'), WRAPPER, 0o755);
+// pino-pretty is loaded with a runtime require, only when a log is pretty (a TTY, DOM0_LOG_FORMAT=
+// pretty), so the ESM bundle cannot hold it: it gets its own CommonJS bundle where node's lookup
+// from the bundle's files finds it first (dist/bundle/node_modules/pino-pretty), in the repo and in
+// the image, which has no other node_modules.
+const pretty = await build({
+  write: false,
+  entryPoints: [require.resolve('pino-pretty')],
+  outfile: path.join(OUT, 'node_modules', 'pino-pretty', 'index.js'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+put(path.join(OUT, 'node_modules', 'pino-pretty', 'index.js'), pretty.outputFiles[0].contents);
+put(path.join(OUT, 'node_modules', 'pino-pretty', 'package.json'), `${JSON.stringify({ name: 'pino-pretty', private: true, main: 'index.js' })}\n`);
 const STALE_MS = 10 * 60_000;
 for (const name of readdirSync(path.join(OUT, 'chunks'))) {
   const file = path.join(OUT, 'chunks', name);

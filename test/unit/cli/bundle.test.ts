@@ -35,6 +35,17 @@ describe.skipIf(!existsSync(path.join(BUNDLE, 'dom0')) && !process.env.CI)('the 
     for (const c of ['validate', 'apply', 'up', 'health', 'completion']) expect(r.stdout).toContain(c);
   });
 
+  it('logs pretty away from node_modules (pino-pretty has its own CommonJS bundle beside the entry)', () => {
+    const r = spawnSync(path.join(dir, 'dom0'), ['up', '-f', 'dom0.yaml', '--state-dir', path.join(dir, 'up-state')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent.sock', DOM0_LOG_FORMAT: 'pretty' },
+      timeout: 6000,
+    });
+    expect(r.stderr).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
+    expect(r.stderr).toMatch(/WARN.*waiting for the Docker engine/);
+  });
+
   it('validate, graph and health need neither dockerode nor pino', () => {
     const heavy = readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.mjs') && /\/\/ node_modules\/(dockerode|pino)\//.test(readFileSync(path.join(dir, 'chunks', f), 'utf8')));
     expect(heavy.length).toBeGreaterThan(0);
