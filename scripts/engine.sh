@@ -160,7 +160,8 @@ dockerd_pid() {
   echo "$pid"
 }
 
-answering() { dk info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+# bounded: a wedged engine that accepts the connection but never answers must not hang start/stop
+answering() { DOCKER_HOST="$HOST" timeout 10 "$(docker_bin)" info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- mounts
 mounts_under() { # mount points at or below $DIR, deepest first
@@ -280,7 +281,7 @@ do_stop() {
     # dockerd does not wait out each container's stop timeout (10 s for PID-1 shells).
     if answering; then
       local running
-      running="$(dk ps -q 2>/dev/null | tr '\n' ' ')"
+      running="$(DOCKER_HOST="$HOST" timeout 15 "$(docker_bin)" ps -q 2>/dev/null | tr '\n' ' ')"
       if [[ -n "${running// /}" ]]; then
         log "killing running containers: $running"
         # shellcheck disable=SC2086

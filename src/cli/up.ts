@@ -78,6 +78,8 @@ export function upCommand(program: Command): void {
         pullConcurrency: o.pullConcurrency,
         waitTimeoutMs: o.timeout,
         rollbackAfterMs: o.rollbackAfter,
+        // The source syncer reloads the loop on each new version; a watch of its copy would apply it twice.
+        watchManifest: !source,
       });
       let server: StatusServer | undefined;
       if (o.listen && journal) {

@@ -33,6 +33,8 @@ export interface UpOptions {
   pullConcurrency?: number;
   /** Readiness window after a changed manifest applies; 0 disables rollback (src/up/rollback.ts). */
   rollbackAfterMs?: number;
+  /** false when something else says when the manifest changed (the --source syncer reloads the loop itself). */
+  watchManifest?: boolean;
 }
 
 type Mode = 'full' | 'repair';
@@ -107,11 +109,13 @@ export class UpLoop {
     const queued = this.pending;
     this.pending = undefined;
     if (queued) this.request(queued.mode, queued.why);
-    this.watch = new ManifestWatch(this.o.file, () => this.request('full', 'manifest changed'), {
-      debounceMs: this.o.debounceMs,
-      pollMs: this.o.pollMs,
-    });
-    this.watch.start(this.appliedHash ?? currentHash(this.o.file));
+    if (this.o.watchManifest !== false) {
+      this.watch = new ManifestWatch(this.o.file, () => this.request('full', 'manifest changed'), {
+        debounceMs: this.o.debounceMs,
+        pollMs: this.o.pollMs,
+      });
+      this.watch.start(this.appliedHash ?? currentHash(this.o.file));
+    }
     this.timers.push(setInterval(() => this.request('repair', 'periodic reconcile'), this.o.reconcileIntervalMs ?? 5 * 60_000));
     void this.follow();
   }
