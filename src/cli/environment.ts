@@ -34,6 +34,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['DOM0_PULL_BACKGROUND_BACKOFF', '`up`: first delay of background re-pulls after a failed pull (default 5s)'],
   ['DOM0_PULL_BACKGROUND_BACKOFF_MAX', '`up`: cap of that delay (default 5m)'],
   ['DOM0_ENGINE_STATS', '1: print the Engine API calls made, as one NDJSON line on stderr (for the benchmark)'],
+  ['DOM0_DIAG_FILE', "`up`: on SIGUSR2, append one JSON line of live handles, memory and listener counts to this file (the leak probe of the soak benchmark)"],
 ];
 
 export function environmentHelp(): string {

@@ -11,7 +11,7 @@ import { describeEngine, runDom0, tmpDir, writeManifest, type RunResult } from '
 import { privateEngine } from '../support/private-engine.js';
 
 const FLEET = 'farm-placement';
-const engine = privateEngine('/tmp/dom0-placement-engine', 'base=10.218.0.0/16,size=24', {
+const engine = privateEngine('/tmp/dom0-placement-engine', 'base=10.224.0.0/16,size=24', {
   extraArgs: '--label role=edge --label zone=a',
   clientTimeoutMs: 30_000,
   shTimeoutMs: 5 * 60_000,

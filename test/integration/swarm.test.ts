@@ -5,14 +5,14 @@
 //
 // Runs on its OWN engine (scripts/engine.sh with DOM0_ENGINE_DIR=/tmp/dom0-swarm-engine), put in
 // swarm mode here: `docker swarm init` on the shared test engine would change it for every suite.
-// Overlay networks get their subnets from --default-addr-pool 10.220.0.0/16, clear of the engine's
-// own pool (10.219.0.0/16) and the other suites'.
+// Overlay networks get their subnets from --default-addr-pool 10.226.0.0/16, clear of the engine's
+// own pool (10.225.0.0/16) and the other suites'.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngine, runDom0, tmpDir, writeManifest, type RunResult } from '../support/engine.js';
 import { privateEngine } from '../support/private-engine.js';
 import { DOCKER_CLI, run } from '../support/process.js';
 
-const engine = privateEngine('/tmp/dom0-swarm-engine', 'base=10.219.0.0/16,size=24', { clientTimeoutMs: 30_000, shTimeoutMs: 5 * 60_000 });
+const engine = privateEngine('/tmp/dom0-swarm-engine', 'base=10.225.0.0/16,size=24', { clientTimeoutMs: 30_000, shTimeoutMs: 5 * 60_000 });
 const FLEET = 'swarm-it';
 const svc = (e: string) => `${FLEET}_${e}`;
 
@@ -82,7 +82,7 @@ describeEngine('swarm target', () => {
     await engine.shOk('start');
     const state = (await docker('info', '--format', '{{.Swarm.LocalNodeState}}')).stdout.trim();
     if (state !== 'active') {
-      const r = await docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.220.0.0/16');
+      const r = await docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.226.0.0/16');
       if (r.code !== 0) throw new Error(`swarm init failed: ${r.stderr}`);
     }
     dir = tmpDir('dom0-swarm-it-');
