@@ -19,7 +19,7 @@
 //   npm run build && node bench/soak.mjs [--minutes 60] [--n 10] [--sample-seconds S]
 //        [--edit-seconds 10] [--kill-seconds 7] [--engine-restart-minutes 10 (0: never)]
 //        [--idle-seconds 60] [--idle-n 50] [--phases soak,idle] [--out bench/work/soak]
-//        [--engine-dir /tmp/dom0-soak-engine] [--address-pool base=10.217.0.0/16,size=24] [--name FLEET]
+//        [--engine-dir /tmp/dom0-soak-engine] [--address-pool base=10.227.0.0/16,size=24] [--name FLEET]
 //   The engine is always a private one (scripts/engine.sh in --engine-dir), which this script
 //   stops and starts; it is started if needed and left running. DOCKER_HOST is not used.
 import { spawn } from 'node:child_process';

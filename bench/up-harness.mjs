@@ -12,7 +12,7 @@ export const BENCH = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH);
 export const ENGINE_SH = path.join(ROOT, 'scripts', 'engine.sh');
 export const SOAK_ENGINE_DIR = '/tmp/dom0-soak-engine';
-export const SOAK_ADDRESS_POOL = 'base=10.217.0.0/16,size=24';
+export const SOAK_ADDRESS_POOL = 'base=10.227.0.0/16,size=24';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

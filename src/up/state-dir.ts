@@ -191,7 +191,7 @@ export class StateDir {
   }
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   // Makes the rename itself durable; some filesystems refuse to fsync a directory, which is fine.
   let fd: number | undefined;
   try {

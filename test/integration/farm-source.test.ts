@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupFleet, collectOutput, containersOf, describeEngine, runDom0, spawnDom0, tmpDir, type OutputCollector } from '../support/engine.js';
 import { freePort } from '../support/free-port.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'farm-source';
 const WEB = 'farm-source-web';
@@ -24,15 +25,6 @@ services:
     env_file: [app.env]
 `;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describeEngine('farm source: dom0 up --source over http, signed', () => {
   const admin = tmpDir('dom0-farm-source-');
@@ -113,7 +105,7 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
   }, 60_000);
 
   it('applies the served, signed manifest with its env file', async () => {
-    expect(await until('web running with GREETING=one', async () => ((await web())?.running && (await envOf()) === 'GREETING=one' ? true : undefined), 60_000)).toBe(true);
+    expect(await waitFor('web running with GREETING=one', async () => ((await web())?.running && (await envOf()) === 'GREETING=one' ? true : undefined), 60_000)).toBe(true);
     expect(out.all).toContain('source-updated');
     expect(await status()).toMatch(/source http:\/\/127\.0\.0\.1:\d+\/dom0\.yaml: ok, version [0-9a-f]{12} \(verified: ed25519\)/);
   }, 90_000);
@@ -121,14 +113,14 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
   it('an edit, re-signed, converges', async () => {
     const t0 = Date.now();
     await publish('GREETING=two\n');
-    await until('web recreated with GREETING=two', async () => ((await web())?.running && (await envOf()) === 'GREETING=two' ? true : undefined), 30_000);
+    await waitFor('web recreated with GREETING=two', async () => ((await web())?.running && (await envOf()) === 'GREETING=two' ? true : undefined), 30_000);
     console.log(`[farm-source] edit → converged in ${Date.now() - t0} ms`);
   }, 60_000);
 
   it('the server stopped: the fleet keeps running, status and metrics say the last good version is in use', async () => {
     const before = (await web())!.id;
     await unserve();
-    await until('a source-error', async () => (out.all.includes('"event":"source-error"') ? true : undefined), 15_000);
+    await waitFor('a source-error', async () => (out.all.includes('"event":"source-error"') ? true : undefined), 15_000);
     expect(await status()).toMatch(/FAILING .*running the last good version [0-9a-f]{12}/);
     expect(await metric('dom0_source_up')).toBe(0);
     const page = (await (await fetch(`http://127.0.0.1:${listen}/api/state`)).json()) as { source?: { state: string; version?: string; lastError?: string } };
@@ -141,7 +133,7 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
     const before = (await web())!.id;
     await publish('GREETING=evil\n', rogue);
     await serve();
-    await until('a bad signature', async () => (/"event":"source-error"[^\n]*bad signature/.test(out.all) ? true : undefined), 15_000);
+    await waitFor('a bad signature', async () => (/"event":"source-error"[^\n]*bad signature/.test(out.all) ? true : undefined), 15_000);
     await new Promise((r) => setTimeout(r, 1500));
     const w = (await web())!;
     expect([w.id, w.running, await envOf()]).toEqual([before, true, 'GREETING=two']);
@@ -150,8 +142,8 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
 
   it('a good index again: recovers and applies it', async () => {
     await publish('GREETING=three\n');
-    await until('web with GREETING=three', async () => ((await web())?.running && (await envOf()) === 'GREETING=three' ? true : undefined), 30_000);
-    await until('source-recovered', async () => (out.all.includes('"event":"source-recovered"') ? true : undefined), 10_000);
+    await waitFor('web with GREETING=three', async () => ((await web())?.running && (await envOf()) === 'GREETING=three' ? true : undefined), 30_000);
+    await waitFor('source-recovered', async () => (out.all.includes('"event":"source-recovered"') ? true : undefined), 10_000);
     expect(await status()).toMatch(/: ok, version/);
     expect(await metric('dom0_source_up')).toBe(1);
     expect(out.all).not.toMatch(/admin\.key|PRIVATE KEY/);

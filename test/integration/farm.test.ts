@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectOutput, describeEngine, type OutputCollector, runDom0, spawnDom0, tmpDir } from '../support/engine.js';
 import { freePort } from '../support/free-port.js';
 import { type PrivateEngine, privateEngine } from '../support/private-engine.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'farm-test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,22 +123,14 @@ function events(h: Host, name: string): Array<Record<string, unknown>> {
     });
 }
 
-async function waitFor(what: string, f: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > end) {
-      const logs = HOSTS.map((h) => `--- ${h.name}\n${(h.out?.stderr ?? '').split('\n').slice(-25).join('\n')}`).join('\n');
-      throw new Error(`timed out waiting for ${what}\n${logs}`);
-    }
-    await sleep(100);
-  }
-}
+/** The tail of every host's dom0 log, for a timeout's message. */
+const hostLogs = () => HOSTS.map((h) => `--- ${h.name}\n${(h.out?.stderr ?? '').split('\n').slice(-25).join('\n')}`).join('\n');
 
 /** Per host, the time from `t0` until `f(host)` holds; resolves when every host got there. */
 async function eachHost(what: string, t0: number, f: (h: Host) => Promise<boolean> | boolean, timeoutMs = 40_000): Promise<number[]> {
   return Promise.all(
     HOSTS.map(async (h) => {
-      await waitFor(`${what} on ${h.name}`, () => f(h), timeoutMs);
+      await waitFor(`${what} on ${h.name}`, () => f(h), timeoutMs, hostLogs);
       return Date.now() - t0;
     }),
   );

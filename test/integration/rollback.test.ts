@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanupFleet, collectOutput, describeEngine, docker, type OutputCollector, runDom0, spawnDom0, tmpDir } from '../support/engine.js';
 import { freePort } from '../support/free-port.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'rollback-test';
 const WEB = `${FLEET}-web`;
@@ -68,15 +69,8 @@ function events(out: OutputCollector): LogLine[] {
     });
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, out?: OutputCollector): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${out ? `\n--- dom0 up log\n${out.stderr.slice(-6000)}` : ''}`);
-    await sleep(100);
-  }
-}
+/** The tail of dom0's log, for a timeout's message. */
+const upLog = (out: OutputCollector) => () => `--- dom0 up log\n${out.stderr.slice(-6000)}`;
 
 async function web(): Promise<{ id: string; cmd: string[]; running: boolean; health?: string; env: string[] } | undefined> {
   try {
@@ -111,14 +105,14 @@ describeEngine('rollback on failed readiness', () => {
     const has = (event: string, n = 1) => events(out).filter((e) => e.event === event).length >= n || undefined;
 
     // the first manifest passes its window and becomes last-healthy
-    await waitFor('readiness-ok of the first manifest', () => has('readiness-ok'), 40_000, out);
+    await waitFor('readiness-ok of the first manifest', () => has('readiness-ok'), 40_000, upLog(out));
     const healthy = await web();
     expect(healthy).toMatchObject({ running: true, health: 'healthy', cmd: ['sleep', '3600'] });
 
     // the bad edit
     const t0 = Date.now();
     writeFileSync(file, BAD);
-    await waitFor('the rollback event', () => has('rollback'), 30_000, out);
+    await waitFor('the rollback event', () => has('rollback'), 30_000, upLog(out));
     const back = await waitFor(
       'the old config running and healthy again',
       async () => {
@@ -126,7 +120,7 @@ describeEngine('rollback on failed readiness', () => {
         return w && w.running && w.health === 'healthy' && w.cmd.join(' ') === 'sleep 3600' ? w : undefined;
       },
       30_000,
-      out,
+      upLog(out),
     );
     const rollbackMs = Date.now() - t0;
     console.log(`[rollback] edit → old config healthy again: ${rollbackMs} ms (window 3 s)`);
@@ -156,7 +150,7 @@ describeEngine('rollback on failed readiness', () => {
 
     // SIGHUP does not retry the bad manifest
     up.kill('SIGHUP');
-    await waitFor('manifest-bad on SIGHUP', () => has('manifest-bad'), 10_000, out);
+    await waitFor('manifest-bad on SIGHUP', () => has('manifest-bad'), 10_000, upLog(out));
     await sleep(1500);
     expect((await web())?.id).toBe(back.id);
 
@@ -168,8 +162,8 @@ describeEngine('rollback on failed readiness', () => {
     });
     out = collectOutput(up);
     up.stdout?.resume();
-    await waitFor('using-last-healthy at boot', () => has('using-last-healthy'), 20_000, out);
-    await waitFor('the boot apply', () => has('apply-finished'), 20_000, out);
+    await waitFor('using-last-healthy at boot', () => has('using-last-healthy'), 20_000, upLog(out));
+    await waitFor('the boot apply', () => has('apply-finished'), 20_000, upLog(out));
     expect((await web())?.id).toBe(back.id);
     expect((await runDom0(['status', '-f', file, '--state-dir', state])).stdout).toContain('rolled back:');
 
@@ -183,10 +177,10 @@ describeEngine('rollback on failed readiness', () => {
         return w?.running && w.cmd.join(' ') === 'sleep 3601' ? w : undefined;
       },
       30_000,
-      out,
+      upLog(out),
     );
-    await waitFor('rollback-cleared', () => has('rollback-cleared'), 10_000, out);
-    await waitFor('readiness-ok of the fixed manifest', () => has('readiness-ok', okBefore + 1), 20_000, out);
+    await waitFor('rollback-cleared', () => has('rollback-cleared'), 10_000, upLog(out));
+    await waitFor('readiness-ok of the fixed manifest', () => has('readiness-ok', okBefore + 1), 20_000, upLog(out));
     expect((await runDom0(['status', '-f', file, '--state-dir', state])).stdout).not.toContain('rolled back');
     expect(events(out).filter((e) => e.event === 'rollback')).toHaveLength(0); // this process never rolled back
   }, 120_000);

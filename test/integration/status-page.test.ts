@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupFleet, describeEngine, docker, spawnDom0, tmpDir } from '../support/engine.js';
 import { freePort } from '../support/free-port.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'dom0-status-page';
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,15 +39,6 @@ services:
     depends_on: [spg-db]
 `;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Prometheus text format → samples by "name{labels}"; throws on a line that is not the format. */
 function parseMetrics(text: string): Map<string, number> {
@@ -80,7 +72,7 @@ describeEngine('status page, metrics and healthz (dom0 up --listen)', () => {
     up = spawnDom0(['up', '-f', file, '--listen', `127.0.0.1:${port}`, '--listen-token-file', path.join(dir, 'token'), '--state-dir', path.join(dir, 'state')]);
     up.stderr?.resume();
     up.stdout?.resume();
-    await until('the fleet converged', async () => {
+    await waitFor('the fleet converged', async () => {
       const r = await fetch(`${base}/api/state`, auth);
       const s = (await r.json()) as { lastApply?: { result: string } };
       return s.lastApply?.result === 'converged' ? true : undefined;
@@ -142,7 +134,7 @@ describeEngine('status page, metrics and healthz (dom0 up --listen)', () => {
       new MutationObserver(note).observe(document.querySelector('#entries tbody')!, { childList: true, subtree: true, characterData: true });
     });
     await docker().getContainer('spg-db').kill();
-    const seen = await until(
+    const seen = await waitFor(
       'spg-db seen running, restarting, running',
       async () => {
         const s = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fsyncDir } from '../state-dir.js';
 
 export interface SourceStatus {
   /** The source, credentials redacted. */
@@ -142,14 +143,3 @@ function statOrUndefined(p: string): import('node:fs').Stats | undefined {
   }
 }
 
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort: some filesystems refuse to fsync a directory
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
