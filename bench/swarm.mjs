@@ -8,8 +8,8 @@
 // (service_started), running and so healthy (service_healthy: Swarm reports a task running only
 // once its healthcheck passed), complete (service_completed_successfully).
 //
-// Uses its own engine (scripts/engine.sh, /tmp/dom0-swarm-engine, pool 10.219.0.0/16) in swarm
-// mode (overlay pool 10.220.0.0/16); stops it at the end unless it was already running.
+// Uses its own engine (scripts/engine.sh, /tmp/dom0-swarm-engine, pool 10.225.0.0/16) in swarm
+// mode (overlay pool 10.226.0.0/16, as test/integration/swarm.test.ts); stops it at the end unless it was already running.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ const FILE = resolve(process.argv[2] ?? join(ROOT, 'bench/swarm-fleet.yaml'));
 const RUNS = Number(process.argv[3] ?? 3);
 const DIR = '/tmp/dom0-swarm-engine';
 const HOST = `unix://${DIR}/docker.sock`;
-const env = { ...process.env, DOCKER_HOST: HOST, DOM0_ENGINE_DIR: DIR, DOM0_ENGINE_ADDRESS_POOL: 'base=10.219.0.0/16,size=24', DOM0_LOG_LEVEL: 'warn' };
+const env = { ...process.env, DOCKER_HOST: HOST, DOM0_ENGINE_DIR: DIR, DOM0_ENGINE_ADDRESS_POOL: 'base=10.225.0.0/16,size=24', DOM0_LOG_LEVEL: 'warn' };
 const sh = (cmd, args, opts = {}) => spawnSync(cmd, args, { env, encoding: 'utf8', ...opts });
 const docker = (...args) => sh('docker', args);
 const json = (...args) => JSON.parse(execFileSync('docker', args, { env, encoding: 'utf8' }));
@@ -30,7 +30,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const wasRunning = sh('bash', [join(ROOT, 'scripts/engine.sh'), 'status']).status === 0;
 if (!wasRunning && sh('bash', [join(ROOT, 'scripts/engine.sh'), 'start']).status !== 0) throw new Error('engine start failed');
-if (docker('info', '--format', '{{.Swarm.LocalNodeState}}').stdout.trim() !== 'active') docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.220.0.0/16');
+if (docker('info', '--format', '{{.Swarm.LocalNodeState}}').stdout.trim() !== 'active') docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.226.0.0/16');
 
 // The same fleet as a stack file: dom0's extensions (target, jobs) in Compose's words.
 const doc = YAML.parse(readFileSync(FILE, 'utf8'));
