@@ -40,6 +40,8 @@ export interface ApplyOptions {
 }
 
 export interface ApplyResult {
+  /** The manifest as this host applied it: the entries placed elsewhere (deploy.placement) left out. */
+  manifest: Manifest;
   /** The plan apply executed: pull decisions, networks and volumes, one action per entry and orphan. */
   plan: Plan;
   outcomes: EntryOutcome[];
@@ -93,7 +95,7 @@ export async function apply(full: Manifest, engine: Engine, opts: ApplyOptions =
   for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
   const durationMs = Date.now() - started;
   log.info({ event: 'apply-finished', fleet: manifest.name, converged, counts, durationMs }, `apply ${converged ? 'converged' : 'did not converge'}`);
-  return { plan: thePlan, outcomes, converged, durationMs, pulls, builds };
+  return { manifest, plan: thePlan, outcomes, converged, durationMs, pulls, builds };
 }
 
 /** The observation with the images as the pulls left them (each pull inspected its image after). */

@@ -333,8 +333,9 @@ export class UpLoop {
       });
       this.pullRetry.update(r.pulls);
       ok = true;
-      this.scheduler.update(manifest);
-      if (boot) await this.catchUp(manifest);
+      // Only the jobs placed on this host are scheduled here.
+      this.scheduler.update(r.manifest);
+      if (boot) await this.catchUp(r.manifest);
       if (bytes !== undefined) {
         this.appliedHash = sha256(bytes);
         try {

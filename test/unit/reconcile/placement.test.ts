@@ -185,6 +185,8 @@ describe('apply and status on a host (in-memory engine)', () => {
     const first = await apply(m, e, opts);
     expect(first.converged).toBe(true);
     expect([...e.containers.values()].map((x) => x.name).sort()).toEqual(['edge', 'web']);
+    // what dom0 up schedules and supervises: the manifest as this host applied it
+    expect(first.manifest.services.map((x) => x.name).sort()).toEqual(['edge', 'web']);
     expect((await status(m, e)).map((r) => [r.name, r.sync])).toEqual([
       ['web', 'in sync'],
       ['edge', 'in sync'],
