@@ -14,6 +14,7 @@ export interface GlobalOptions {
   logLevel?: string;
   fleet?: string;
   profile?: string[]; // --profile, repeatable
+  target?: string; // --target single|swarm: wins over the manifest's `target:`
 }
 
 // The global options of the command being run, set by main.ts before its action runs, so that
@@ -24,6 +25,7 @@ let globals: GlobalOptions = {};
 export function setGlobalOptions(g: GlobalOptions, env: NodeJS.ProcessEnv = process.env): void {
   const f = fleetOverride(g.fleet, env.DOM0_FLEET);
   if (!f.ok) throw new UsageError(f.error);
+  if (g.target !== undefined && g.target !== 'single' && g.target !== 'swarm') throw new UsageError(`--target must be single or swarm, not ${JSON.stringify(g.target)}`);
   globals = { ...g, fleet: f.name };
   const files = manifestFiles(g, env);
   if (files.filter((x) => x === STDIN).length > 1) throw new UsageError('`-f -` (stdin) can be given only once');
@@ -31,10 +33,11 @@ export function setGlobalOptions(g: GlobalOptions, env: NodeJS.ProcessEnv = proc
   setLoaderDefaults({ files, ...composeOptions() });
 }
 
-/** The options of loadManifest that come from the command line: --profile, and stdin for `-f -`. */
-export function composeOptions(): Pick<LoadOptions, 'profiles' | 'stdin'> {
+/** The options of loadManifest that come from the command line: --profile, --target, and stdin for `-f -`. */
+export function composeOptions(): Pick<LoadOptions, 'profiles' | 'stdin' | 'target'> {
   const files = manifestFiles(globals);
   return {
+    ...(globals.target === 'single' || globals.target === 'swarm' ? { target: globals.target } : {}),
     ...(globals.profile && globals.profile.length > 0 ? { profiles: globals.profile } : {}),
     ...(files.includes(STDIN) ? { stdin: stdinText() } : {}),
   };

@@ -25,6 +25,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .option('--profile <name>', 'activate a profile; repeatable (default: $DOM0_PROFILES, else $COMPOSE_PROFILES)', collect)
     .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
     .option('--fleet <name>', "fleet name (default: $DOM0_FLEET, the manifest's name:, else its directory's name)")
+    .option('--target <target>', "single | swarm: where plan/apply/down/status/validate deploy (default: the manifest's target:, else single)")
     .version(buildInfo().version, '-V, --version', 'print the version (`dom0 version` for the engine and libraries)')
     .addHelpText('after', environmentHelp())
     .hook('preAction', (_program, action) => {

@@ -60,6 +60,8 @@ export interface LoadOptions {
   profiles?: readonly string[];
   /** The manifest text of `-` (stdin), read once by the caller. */
   stdin?: string | Buffer;
+  /** --target: wins over the manifest's `target:` (single: one host, whatever the manifest says). */
+  target?: 'single' | 'swarm';
 }
 
 /** One file or several (`-f a -f b`: merged in order, as Compose does); `-` is stdin. */
@@ -127,6 +129,8 @@ function load(inputs: readonly ComposeInput[], opts: LoadOptions): LoadResult {
 
   const origin = opts.origin ?? abs;
   const model = buildModel(data, abs, dir, locate, report, { fleet: opts.fleet, hostDir: dirname(origin) });
+  if (opts.target === 'swarm') model.target = 'swarm';
+  else if (opts.target === 'single') delete model.target;
   const manifest = normalize(model, { env, home, readFile, report, warn, origin, bindSource: opts.bindSource });
   checkRules(model, manifest, report);
   if (model.target === 'swarm') {

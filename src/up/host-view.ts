@@ -73,6 +73,7 @@ export class ManifestLoader {
       ...(this.o.env ? { env: this.o.env } : {}),
       ...(this.compose.profiles ? { profiles: this.compose.profiles } : {}),
       ...(this.compose.stdin !== undefined ? { stdin: this.compose.stdin } : {}),
+      ...(this.compose.target ? { target: this.compose.target } : {}),
     };
     const first = await this.read(file, text, base);
     if (!first.ok) return first;

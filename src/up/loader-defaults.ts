@@ -8,6 +8,7 @@ export interface ComposeDefaults {
   files?: readonly string[];
   profiles?: readonly string[];
   stdin?: string | Buffer; // the text of `-f -`
+  target?: 'single' | 'swarm'; // --target: wins over the manifest's `target:`
 }
 
 let defaults: ComposeDefaults = {};
