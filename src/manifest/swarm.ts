@@ -2,6 +2,7 @@
 // no meaning on a Swarm, each an error naming what to use instead.
 import { parseDuration } from './durations.js';
 import type { Entry, Model, Reporter } from './model.js';
+import { parsePlacementConstraint } from './placement.js';
 
 export type SwarmTarget = 'swarm';
 
@@ -69,12 +70,15 @@ export function swarmDeploys(model: Model, report: Reporter): Record<string, Swa
   return out;
 }
 
+const GLOB = /[*?[]/;
+export const GLOB_ON_SWARM = "a glob is dom0's single-host extension; Swarm compares literally: list the names, or use a node label";
+
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function swarmDeploy(e: Entry, report: Reporter): SwarmDeploy {
   const d = (e.fields as { deploy?: Raw }).deploy ?? {};
-  const at = (...rest: string[]) => [e.section, e.key, 'deploy', ...rest];
+  const at = (...rest: Array<string | number>) => [e.section, e.key, 'deploy', ...rest];
   const out: SwarmDeploy = { mode: 'replicated', labels: {}, constraints: [] };
   if (d.mode !== undefined) {
     if (d.mode === 'replicated' || d.mode === 'global') out.mode = d.mode;
@@ -97,7 +101,13 @@ function swarmDeploy(e: Entry, report: Reporter): SwarmDeploy {
     // Constraints may already be parsed by the schema (objects carrying the text as written).
     const c = isObj(d.placement) ? d.placement.constraints : undefined;
     const texts = Array.isArray(c) ? c.map((x) => (typeof x === 'string' ? x : isObj(x) && typeof x.text === 'string' ? x.text : undefined)) : [];
-    if (Array.isArray(c) && texts.every((x) => x !== undefined)) out.constraints = texts as string[];
+    if (Array.isArray(c) && texts.every((x) => x !== undefined)) {
+      out.constraints = texts as string[];
+      texts.forEach((t, i) => {
+        const p = parsePlacementConstraint(t!);
+        if (p.ok && GLOB.test(p.value.value)) report(at('placement', 'constraints', i), `placement constraint ${JSON.stringify(p.value.text)}: ${GLOB_ON_SWARM}`);
+      });
+    }
     else if (c !== undefined || !isObj(d.placement)) report(at('placement'), 'deploy.placement.constraints must be a list of strings such as node.role==manager');
   }
   for (const [key, field] of [['update_config', 'updateConfig'], ['rollback_config', 'rollbackConfig']] as const) {

@@ -66,3 +66,26 @@ describe('swarm deploy keys', () => {
     expect(loadErrors(head + `services:\n  app:\n    image: busybox\n    deploy: {${deploy}}\n`).join('\n')).toContain(message);
   });
 });
+
+describe('placement constraints with a glob', () => {
+  const body = (c: string) => `services:\n  app:\n    image: busybox\n    deploy:\n      placement:\n        constraints:\n          - node.role == manager\n          - ${c}\n`;
+
+  it.each([['node.hostname == web-*'], ['node.hostname==web-?'], ['node.labels.zone == eu-[ab]'], ['engine.labels.tier != db*']])(
+    '%s is an error at its line:col on a swarm',
+    (c) => {
+      const errs = loadErrors(head + body(c));
+      const e = errs.find((x) => x.includes('Swarm compares literally'));
+      expect(e, errs.join('\n')).toContain(':10:13:');
+      expect(e).toContain(JSON.stringify(c));
+      expect(e).toContain("a glob is dom0's single-host extension; Swarm compares literally: list the names, or use a node label");
+    },
+  );
+
+  it.each([['node.hostname == web-1'], ['node.labels.zone == eu-a']])('%s (literal) is fine on a swarm', (c) => {
+    expect(loadOk(head + body(c)).manifest.swarmDeploy?.app?.constraints).toEqual(['node.role == manager', c]);
+  });
+
+  it('one host keeps its glob extension', () => {
+    loadOk('name: sw\n' + body('node.hostname == web-*'));
+  });
+});
