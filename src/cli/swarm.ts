@@ -44,7 +44,7 @@ export function swarmPlanJson(p: SwarmPlan, info?: { origin: string; notes: stri
 export function printSwarmPlan(p: SwarmPlan, notes: string[] = []): string {
   const rows = [
     ...p.networks.filter((n) => n.action !== 'keep').map((n) => ['  ' + n.action, 'network', n.name, n.reason]),
-    ...p.secrets.filter((s) => s.action !== 'keep').map((s) => ['  ' + s.action, 'secret', s.name, '']),
+    ...p.secrets.filter((s) => s.action !== 'keep').map((s) => ['  ' + s.action, s.kind, s.name, s.external ? 'external' : '']),
     ...p.actions.map((a) => ['  ' + a.action, a.kind, a.name, a.reasons.join('; ')]),
   ];
   return `fleet ${p.fleet} (swarm)\n${printNotes(notes)}${table(rows)}\n`;

@@ -29,7 +29,7 @@ import type {
   VolumeInfo,
 } from './engine.js';
 import { type LogLine, LogLines } from './log-stream.js';
-import type { CreateSwarmObjectRequest, ServiceInfo, ServiceSpec, SwarmEngine, SwarmInfo, SwarmObjectInfo, TaskInfo, TaskState } from './swarm-engine.js';
+import type { CreateSwarmObjectRequest, ServiceInfo, ServiceSpec, SwarmEngine, SwarmInfo, SwarmObjectFilter, SwarmObjectInfo, TaskInfo, TaskState } from './swarm-engine.js';
 import { followBuild } from './build-stream.js';
 import { endpointSettings } from './container-config.js';
 import { type DockerEndpoint, EndpointError, resolveDockerEndpoint } from './docker-endpoint.js';
@@ -492,8 +492,9 @@ export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
     }));
   }
 
-  async listSecrets(opts: { label: string }): Promise<SwarmObjectInfo[]> {
-    const rows = await this.call('listSecrets', () => this.docker.listSecrets({ filters: JSON.stringify({ label: [opts.label] }) } as object));
+  async listSecrets(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]> {
+    const filters = opts.label !== undefined ? { label: [opts.label] } : { name: [opts.name] };
+    const rows = await this.call('listSecrets', () => this.docker.listSecrets({ filters: JSON.stringify(filters) } as object));
     return (rows as unknown as RawObject[]).map(toObject);
   }
 
@@ -506,8 +507,9 @@ export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
     await this.call('removeSecret', () => this.docker.getSecret(id).remove(), () => undefined);
   }
 
-  async listConfigs(opts: { label: string }): Promise<SwarmObjectInfo[]> {
-    const rows = await this.call('listConfigs', () => this.docker.listConfigs({ filters: JSON.stringify({ label: [opts.label] }) } as object));
+  async listConfigs(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]> {
+    const filters = opts.label !== undefined ? { label: [opts.label] } : { name: [opts.name] };
+    const rows = await this.call('listConfigs', () => this.docker.listConfigs({ filters: JSON.stringify(filters) } as object));
     return (rows as unknown as RawObject[]).map(toObject);
   }
 

@@ -59,6 +59,8 @@ export interface SwarmObjectInfo {
   labels: Record<string, string>;
 }
 
+export type SwarmObjectFilter = { label: string; name?: undefined } | { name: string; label?: undefined };
+
 export interface CreateSwarmObjectRequest {
   name: string;
   labels: Record<string, string>;
@@ -78,10 +80,11 @@ export interface SwarmEngine extends Pick<Engine, 'listContainers' | 'removeCont
   removeService(id: string): Promise<void>;
   listTasks(opts: { service?: string; label?: string }): Promise<TaskInfo[]>;
 
-  listSecrets(opts: { label: string }): Promise<SwarmObjectInfo[]>;
+  /** By label, or by name (an `external` one: Swarm matches a name prefix, callers compare exactly). */
+  listSecrets(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]>;
   createSecret(req: CreateSwarmObjectRequest): Promise<string>;
   removeSecret(id: string): Promise<void>;
-  listConfigs(opts: { label: string }): Promise<SwarmObjectInfo[]>;
+  listConfigs(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]>;
   createConfig(req: CreateSwarmObjectRequest): Promise<string>;
   removeConfig(id: string): Promise<void>;
 

@@ -15,11 +15,19 @@ import { didYouMean } from './suggest.js';
 import type { ContainerSpec, FileCopy, Mount } from './types.js';
 import { parseOctalMode } from './volumes.js';
 import { createHash } from 'node:crypto';
+import { readCapped } from './read-file.js';
 
 export type FileKind = 'secrets' | 'configs';
 
-/** A usable definition: a host file to bind, or a value to write into the container. */
-export type FileSource = { bind: string } | { value: string; digest: string };
+/**
+ * A usable definition: a host file to bind, or a value to write into the container. On a Swarm
+ * (`target: swarm`) a `file:` one is read into a value (each node gets it from the Swarm object,
+ * a bind would need the file on every node), and an `external` one is the existing object's name.
+ */
+export type FileSource = { bind: string } | { value: string; digest: string } | { external: string };
+
+/** Swarm's size limit of a secret's or config's data (500 KiB for secrets, 1000 KiB for configs). */
+const SWARM_MAX_BYTES: Record<FileKind, number> = { secrets: 500 * 1024, configs: 1000 * 1024 };
 
 const SINGULAR: Record<FileKind, string> = { secrets: 'secret', configs: 'config' };
 
@@ -46,8 +54,10 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
   for (const [name, d] of model[kind]) {
     if (!d) continue;
     const at: Path = [kind, name];
+    const swarm = model.target === 'swarm';
     if (d.external) {
-      ctx.report([...at, 'external'], `external ${kind} need a Swarm; on one host use \`file:\`, \`environment:\` or \`content:\``);
+      if (swarm) out.set(name, { external: d.name ?? name });
+      else ctx.report([...at, 'external'], `external ${kind} need a Swarm; on one host use \`file:\`, \`environment:\` or \`content:\``);
       continue;
     }
     const given = (['file', 'environment', 'content'] as const).filter((k) => d[k] !== undefined);
@@ -59,7 +69,7 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
       ctx.report([...at, given[1]!], `${one} \`${name}\` sets ${given.map((k) => `\`${k}\``).join(' and ')}: set only one`);
       continue;
     }
-    if (d.name !== undefined) ctx.warn?.([...at, 'name'], `warning: \`name\` of a ${one} is ignored on one host (it names a Swarm object)`, true);
+    if (d.name !== undefined && !swarm) ctx.warn?.([...at, 'name'], `warning: \`name\` of a ${one} is ignored on one host (it names a Swarm object)`, true);
     if (d.environment !== undefined || d.content !== undefined) {
       const value = d.environment !== undefined ? ctx.env(d.environment) : d.content!;
       if (value === undefined) {
@@ -74,6 +84,17 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
     const problem = notRegularFile(local);
     if (problem) {
       ctx.report([...at, 'file'], `${one} file ${d.file} ${problem}`);
+      continue;
+    }
+    if (swarm) {
+      const r = readCapped(local, SWARM_MAX_BYTES[kind]);
+      if (!r.ok) {
+        ctx.report([...at, 'file'], `${one} file ${d.file} ${r.error}`);
+        continue;
+      }
+      const value = r.bytes.toString('utf8');
+      if (kind === 'secrets') registerSecret(value);
+      out.set(name, { value, digest: valueDigest(value) });
       continue;
     }
     out.set(name, { bind: source });
@@ -128,7 +149,7 @@ export function attachFiles(
         return;
       }
       const source = declared[kind].get(ref.source);
-      const owner = source && 'value' in source ? ownership(ref, ctx, here) : undefined;
+      const owner = source && !('bind' in source) ? ownership(ref, ctx, here) : undefined;
       if (source && 'bind' in source) {
         const ignored = (['uid', 'gid', 'mode'] as const).filter((k) => ref[k] !== undefined);
         if (ignored.length > 0) {
@@ -148,11 +169,15 @@ export function attachFiles(
         return;
       }
       if (!owner) return;
-      if (spec.readOnly) {
+      if ('external' in source) {
+        copies.push({ target, digest: '', external: source.external, ...(kind === 'configs' ? { config: true } : {}), ...owner });
+        return;
+      }
+      if (spec.readOnly && model.target !== 'swarm') {
         ctx.report(here, `${one} \`${ref.source}\` is written into the container, which \`read_only: true\` forbids; use a \`file:\` ${one} (bind-mounted) instead`);
         return;
       }
-      copies.push({ target, digest: source.digest, ...owner });
+      copies.push({ target, digest: source.digest, ...(kind === 'configs' && model.target === 'swarm' ? { config: true } : {}), ...owner });
     });
   }
   if (copies.length > 0) spec.fileCopies = copies;

@@ -116,7 +116,11 @@ export interface LifecycleHook {
  */
 export interface FileCopy {
   target: string;
-  digest: string; // envValueDigest of the value
+  digest: string; // envValueDigest of the value ('' for an external one)
+  /** Swarm target only: a config (a Swarm config), not a secret. */
+  config?: true;
+  /** Swarm target only: an `external: true` object, by its name on the Swarm (dom0 neither creates nor removes it). */
+  external?: string;
   uid?: number;
   gid?: number;
   mode: number;

@@ -1,5 +1,5 @@
 // `dom0 down` on a Swarm: this manifest's services (dependents first), then the overlay networks
-// and secrets dom0 made for it. Named volumes stay unless `volumes`; a service dom0 did not
+// secrets and configs dom0 made for it. Named volumes stay unless `volumes`; a service dom0 did not
 // create for this fleet from this manifest is never touched.
 import type { SwarmEngine } from '../../engine/swarm-engine.js';
 import type { Log } from '../../log.js';
@@ -55,6 +55,8 @@ export async function downSwarm(m: Manifest, engine: SwarmEngine, opts: { volume
   const networks = (await engine.listNetworks()).filter((n) => Object.values(m.networks).some((x) => !x.external && x.name === n.name) && n.labels[LABEL.fleet] !== undefined && resourceOfThisManifest(n.labels, m));
   for (const n of networks) if (await retry(`network ${n.name}`, () => engine.removeNetwork(n.id))) out.removedNetworks.push(n.name);
   for (const s of (await engine.listSecrets({ label: `${LABEL.fleet}=${m.name}` })).filter((x) => mine(x.labels))) await retry(`secret ${s.name}`, () => engine.removeSecret(s.id));
+  // External ones carry no dom0 labels: never listed here, never removed.
+  for (const c of (await engine.listConfigs({ label: `${LABEL.fleet}=${m.name}` })).filter((x) => mine(x.labels))) await retry(`config ${c.name}`, () => engine.removeConfig(c.id));
   if (opts.volumes) {
     // Swarm removes a removed service's stopped task containers only some time later, and they
     // hold its volumes: remove the stopped task containers of this manifest's services (on this

@@ -72,13 +72,16 @@ export async function executeSwarm(m: Manifest, plan: SwarmPlan, engine: SwarmEn
     log?.info({ network: n.name }, 'creating overlay network');
     await engine.createNetwork({ name: n.name, driver: 'overlay', attachable: true, internal: n.internal, labels: n.labels });
   }
+  // Ids by `kind:name` (a secret and a config may share a name).
   const secretIds = new Map<string, string>();
   for (const s of plan.secrets) {
-    if (s.action === 'keep') secretIds.set(s.name, s.id!);
+    if (s.action === 'keep') secretIds.set(`${s.kind}:${s.name}`, s.id!);
     if (s.action !== 'create') continue;
     const value = m.fileContents?.get(s.digest!);
-    if (value === undefined) throw new Error(`no value for secret ${s.name}`);
-    secretIds.set(s.name, await engine.createSecret({ name: s.name, labels: { [LABEL.fleet]: m.name, [LABEL.origin]: m.origin }, data: value }));
+    if (value === undefined) throw new Error(`no value for ${s.kind} ${s.name}`);
+    const req = { name: s.name, labels: { [LABEL.fleet]: m.name, [LABEL.origin]: m.origin }, data: value };
+    log?.info({ [s.kind]: s.name }, `creating ${s.kind}`);
+    secretIds.set(`${s.kind}:${s.name}`, await (s.kind === 'config' ? engine.createConfig(req) : engine.createSecret(req)));
   }
 
   const outcomes = new Map<string, SwarmOutcome>();
@@ -119,6 +122,8 @@ export async function executeSwarm(m: Manifest, plan: SwarmPlan, engine: SwarmEn
       if (r.state === 'failed') return done('skipped', `dependency ${d.name}: ${r.why}`);
     }
     const desired = a.desired!;
+    const missing = desired.secrets.find((s) => !secretIds.has(`${s.kind}:${s.name}`));
+    if (missing) return done('failed', `external ${missing.kind} ${missing.name} does not exist on the swarm: create it (docker ${missing.kind} create) or drop \`external\``);
     const spec = withSecretIds(desired.spec, secretIds);
     if (a.action === 'create') {
       log?.info({ entry: a.name, service: a.service }, 'creating service');
@@ -169,17 +174,22 @@ export async function executeSwarm(m: Manifest, plan: SwarmPlan, engine: SwarmEn
     outcomes.set(`remove:${a.name}`, { name: a.name, kind: a.kind, action: 'remove', status: 'ok', reasons: a.reasons, durationMs: Date.now() - t0 });
   }
   for (const s of plan.secrets) {
-    if (s.action !== 'remove') continue;
+    if (s.action !== 'remove' || s.external) continue;
     // Still in use by a service that did not converge: left for the next apply.
-    await engine.removeSecret(s.id!).catch((e: unknown) => log?.warn({ secret: s.name, error: (e as Error).message }, 'secret kept'));
+    await (s.kind === 'config' ? engine.removeConfig(s.id!) : engine.removeSecret(s.id!)).catch((e: unknown) => log?.warn({ [s.kind]: s.name, error: (e as Error).message }, `${s.kind} kept`));
   }
   return [...outcomes.values()];
 }
 
-/** The spec with each secret's id (Swarm wants both the name and the id). */
-function withSecretIds(spec: ServiceSpec, ids: ReadonlyMap<string, string>): ServiceSpec {
-  const task = spec.TaskTemplate as { ContainerSpec: { Secrets?: Array<{ SecretName: string }> } };
-  const secrets = task.ContainerSpec.Secrets;
-  if (!secrets?.length) return spec;
-  return { ...spec, TaskTemplate: { ...task, ContainerSpec: { ...task.ContainerSpec, Secrets: secrets.map((s) => ({ ...s, SecretID: ids.get(s.SecretName) ?? '' })) } } };
+/** The spec with each secret's and config's id (Swarm wants both the name and the id); ids by `kind:name`. */
+export function withSecretIds(spec: ServiceSpec, ids: ReadonlyMap<string, string>): ServiceSpec {
+  const task = spec.TaskTemplate as { ContainerSpec: { Secrets?: Array<{ SecretName: string }>; Configs?: Array<{ ConfigName: string }> } };
+  const { Secrets: secrets, Configs: configs } = task.ContainerSpec;
+  if (!secrets?.length && !configs?.length) return spec;
+  const cs = {
+    ...task.ContainerSpec,
+    ...(secrets?.length ? { Secrets: secrets.map((s) => ({ ...s, SecretID: ids.get(`secret:${s.SecretName}`) ?? '' })) } : {}),
+    ...(configs?.length ? { Configs: configs.map((c) => ({ ...c, ConfigID: ids.get(`config:${c.ConfigName}`) ?? '' })) } : {}),
+  };
+  return { ...spec, TaskTemplate: { ...task, ContainerSpec: cs } };
 }

@@ -38,8 +38,13 @@ export interface SwarmNetworkStep {
 }
 
 export interface SwarmSecretStep {
+  /** A Swarm secret or a Swarm config. */
+  kind: 'secret' | 'config';
   name: string;
-  action: 'create' | 'keep' | 'remove';
+  /** missing: an `external` one that is not on the swarm (its services fail; nothing is created). */
+  action: 'create' | 'keep' | 'remove' | 'missing';
+  /** `external: true`: referenced by name, never created nor removed. */
+  external?: boolean;
   /** The digest of the value in Manifest.fileContents (create); the id on the engine (keep, remove). */
   digest?: string;
   id?: string;
@@ -126,14 +131,20 @@ export function planSwarm(m: Manifest, o: ObservedSwarm): SwarmPlan {
     return { ...step, action: 'keep' as const, reason: 'exists' };
   });
 
-  const wanted = new Map<string, string>();
-  for (const a of actions) for (const s of a.desired?.secrets ?? []) wanted.set(s.name, s.digest);
+  // Secrets, then configs (separate namespaces on a Swarm): each wanted one created or kept, this
+  // manifest's others removed; an external one only looked up.
   const secrets: SwarmSecretStep[] = [];
-  for (const [name, digest] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
-    const have = o.secrets.find((s) => s.name === name);
-    secrets.push(have ? { name, action: 'keep', id: have.id } : { name, action: 'create', digest });
+  for (const kind of ['secret', 'config'] as const) {
+    const observed = kind === 'secret' ? o.secrets : o.configs;
+    const wanted = new Map<string, { digest: string; external: boolean }>();
+    for (const a of actions) for (const s of a.desired?.secrets ?? []) if (s.kind === kind) wanted.set(s.name, s);
+    for (const [name, w] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
+      const have = observed.find((s) => s.name === name);
+      if (w.external) secrets.push(have ? { kind, name, action: 'keep', external: true, id: have.id } : { kind, name, action: 'missing', external: true });
+      else secrets.push(have ? { kind, name, action: 'keep', id: have.id } : { kind, name, action: 'create', digest: w.digest });
+    }
+    for (const s of observed) if (ours(s.labels, m) && !wanted.has(s.name)) secrets.push({ kind, name: s.name, action: 'remove', id: s.id });
   }
-  for (const s of o.secrets) if (ours(s.labels, m) && !wanted.has(s.name)) secrets.push({ name: s.name, action: 'remove', id: s.id });
 
   return { fleet: m.name, target: 'swarm', networks, secrets, actions };
 }

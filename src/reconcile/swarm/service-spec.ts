@@ -40,8 +40,18 @@ export interface DesiredService {
   hash: string;
   /** field group → 12-hex digest. */
   fields: Record<string, string>;
-  /** The Swarm secrets this service mounts: name → digest of the value in Manifest.fileContents. */
-  secrets: Array<{ name: string; digest: string }>;
+  /** The Swarm secrets and configs this service mounts (ids filled in by execute). */
+  secrets: SwarmFileRef[];
+}
+
+/** A Swarm secret or config a service mounts. */
+export interface SwarmFileRef {
+  kind: 'secret' | 'config';
+  name: string;
+  /** The digest of the value in Manifest.fileContents; '' for an external one. */
+  digest: string;
+  /** `external: true`: an existing object dom0 references by name, never creates nor removes. */
+  external: boolean;
 }
 
 function digest(v: unknown): string {
@@ -115,7 +125,15 @@ function restartPolicy(e: ContainerSpec): Record<string, unknown> {
 export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
   const deploy: SwarmDeploy = m.swarmDeploy?.[e.name] ?? { mode: 'replicated', labels: {}, constraints: [] };
   const fleetLabels = { [LABEL.fleet]: m.name, [LABEL.origin]: m.origin };
-  const secrets = (e.fileCopies ?? []).map((f) => ({ name: secretName(m.name, f.target, f.digest), digest: f.digest, file: f }));
+  const secrets = (e.fileCopies ?? []).map((f) => ({
+    kind: f.config ? ('config' as const) : ('secret' as const),
+    name: f.external ?? secretName(m.name, f.target, f.digest),
+    digest: f.external ? '' : f.digest,
+    external: f.external !== undefined,
+    file: f,
+  }));
+  const fileRef = (s: (typeof secrets)[number]) => ({ File: { Name: s.file.target, UID: String(s.file.uid ?? 0), GID: String(s.file.gid ?? 0), Mode: s.file.mode }, [s.kind === 'config' ? 'ConfigName' : 'SecretName']: s.name });
+  const ofKind = (k: 'secret' | 'config') => secrets.filter((s) => s.kind === k).map(fileRef);
 
   const hc = e.healthcheck;
   const containerSpec: Record<string, unknown> = {
@@ -141,7 +159,8 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
     ...(e.groupAdd?.length ? { Groups: e.groupAdd } : {}),
     ...(e.extraHosts.length ? { Hosts: e.extraHosts.map((h) => { const i = h.indexOf(':'); return `${h.slice(i + 1)} ${h.slice(0, i)}`; }) } : {}),
     ...(e.dns.length || e.dnsSearch.length || e.dnsOpt?.length ? { DNSConfig: { Nameservers: e.dns, Search: e.dnsSearch, Options: e.dnsOpt ?? [] } } : {}),
-    ...(secrets.length ? { Secrets: secrets.map((s) => ({ File: { Name: s.file.target, UID: String(s.file.uid ?? 0), GID: String(s.file.gid ?? 0), Mode: s.file.mode }, SecretName: s.name })) } : {}),
+    ...(ofKind('secret').length ? { Secrets: ofKind('secret') } : {}),
+    ...(ofKind('config').length ? { Configs: ofKind('config') } : {}),
   };
   const limits = { ...(e.cpus !== undefined ? { NanoCPUs: Math.round(e.cpus * 1e9) } : {}), ...(e.memLimitBytes !== undefined ? { MemoryBytes: e.memLimitBytes } : {}), ...(e.pidsLimit !== undefined && e.pidsLimit > 0 ? { Pids: e.pidsLimit } : {}) };
   const reservations = e.memReservationBytes !== undefined ? { MemoryBytes: e.memReservationBytes } : {};
@@ -181,8 +200,10 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
     restart: task.RestartPolicy,
     update_config: update,
     networks,
-    secrets: secrets.map((s) => [s.name, s.file.target]),
-    other: Object.fromEntries(Object.entries(containerSpec).filter(([k]) => !['Image', 'Command', 'Args', 'Env', 'Labels', 'Mounts', 'Healthcheck', 'Secrets'].includes(k))),
+    secrets: secrets.filter((s) => s.kind === 'secret').map((s) => [s.name, s.file.target, s.file.uid, s.file.gid, s.file.mode]),
+    // Absent when there are none, so a service without configs keeps the hash it had before configs existed.
+    configs: ofKind('config').length ? secrets.filter((s) => s.kind === 'config').map((s) => [s.name, s.file.target, s.file.uid, s.file.gid, s.file.mode]) : undefined,
+    other: Object.fromEntries(Object.entries(containerSpec).filter(([k]) => !['Image', 'Command', 'Args', 'Env', 'Labels', 'Mounts', 'Healthcheck', 'Secrets', 'Configs'].includes(k))),
     log_driver: task.LogDriver,
   };
   const fields: Record<string, string> = {};
@@ -197,7 +218,7 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
     ...update,
     EndpointSpec: { Mode: 'vip', Ports: ports },
   };
-  return { entry: e.name, kind: e.kind, spec, hash, fields, secrets: secrets.map(({ name, digest: d }) => ({ name, digest: d })) };
+  return { entry: e.name, kind: e.kind, spec, hash, fields, secrets: secrets.map(({ kind, name, digest: d, external }) => ({ kind, name, digest: d, external })) };
 }
 
 /** The field groups whose digest differs between two `FIELDS_LABEL` values, sorted. */

@@ -46,7 +46,7 @@ function deployed(m: Manifest): ServiceInfo[] {
   });
 }
 
-const empty: ObservedSwarm = { services: [], secrets: [], networks: [] };
+const empty: ObservedSwarm = { services: [], secrets: [], configs: [], networks: [] };
 
 function actions(m: Manifest, o: ObservedSwarm) {
   return planSwarm(m, o).actions.map((a) => [a.action, a.name, a.reasons.join('; ')]);
@@ -73,6 +73,7 @@ describe('planSwarm', () => {
     const o: ObservedSwarm = {
       services: deployed(m),
       secrets: [{ id: 's1', name: secret.name, labels: { [LABEL.fleet]: 'sw', [LABEL.origin]: m.origin } }],
+      configs: [],
       networks: [{ id: 'n1', name: 'sw', labels: { [LABEL.fleet]: 'sw', [LABEL.origin]: m.origin } }],
     };
     const p = planSwarm(m, o);
