@@ -191,7 +191,7 @@ describe('deploy', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^5: warning: deploy\.mode is ignored: it is a Swarm setting/),
       expect.stringMatching(/^6: warning: deploy\.replicas is ignored/),
-      expect.stringMatching(/^7: warning: deploy\.placement is ignored/),
+      expect.stringMatching(/^7: warning: placement constraint `node.role==manager` has no meaning outside a Swarm cluster/),
       expect.stringMatching(/^8: warning: deploy\.update_config is ignored/),
       expect.stringMatching(/^10: warning: deploy\.resources\.reservations\.cpus is ignored/),
       expect.stringMatching(/^11: warning: deploy\.restart_policy\.delay is ignored: dom0 restarts with its own backoff/),
