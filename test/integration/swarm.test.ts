@@ -1,12 +1,15 @@
 // The Swarm target (#15) on a single-node swarm: deploy in dependency order (a job completes, a
 // healthcheck passes, before their dependents' first task), a no-op apply touches nothing, one
 // change updates only that service, a failing update is rolled back, a removed entry's service
-// goes, and down keeps named volumes unless --volumes.
+// goes, down keeps named volumes unless --volumes; --target swarm on a manifest without `target:`
+// deploys its file:/content:/external secrets and configs as Swarm objects.
 //
 // Runs on its OWN engine (scripts/engine.sh with DOM0_ENGINE_DIR=/tmp/dom0-swarm-engine), put in
 // swarm mode here: `docker swarm init` on the shared test engine would change it for every suite.
 // Overlay networks get their subnets from --default-addr-pool 10.226.0.0/16, clear of the engine's
 // own pool (10.225.0.0/16) and the other suites'.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngine, runDom0, tmpDir, writeManifest, type RunResult } from '../support/engine.js';
 import { privateEngine } from '../support/private-engine.js';
@@ -168,10 +171,60 @@ describeEngine('swarm target', () => {
     expect((await docker('volume', 'inspect', `${FLEET}_data`)).code, `${v.stdout}${v.stderr}${(await docker('volume', 'inspect', `${FLEET}_data`)).stdout}`).not.toBe(0);
   }, 120_000);
 
+  it('--target swarm on a manifest without target: secrets and configs (file:, content:, external) as Swarm objects', async () => {
+    const fdir = tmpDir('dom0-swarm-it-files-');
+    writeFileSync(join(fdir, 'cert.pem'), 'cert-v1');
+    const ext = `${FLEET}-files-ext`;
+    await docker('secret', 'rm', ext);
+    writeFileSync(join(fdir, 'ext.txt'), 'external-v1');
+    const mk = await docker('secret', 'create', ext, join(fdir, 'ext.txt'));
+    expect(mk.code, mk.stderr).toBe(0);
+    const ffile = writeManifest(
+      fdir,
+      `name: ${FLEET}-files
+secrets:
+  cert: {file: ./cert.pem}
+  ext: {external: true, name: ${ext}}
+configs:
+  motd: {content: "hello swarm"}
+services:
+  app:
+    image: busybox:latest
+    command: ["sleep", "1000"]
+    init: true
+    stop_grace_period: 1s
+    secrets: [cert, ext]
+    configs: [{source: motd, target: /etc/motd}]
+`,
+    );
+    try {
+      const r = await dom0(['apply', '--target', 'swarm', '--json', '-f', ffile]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(`${r.stdout}${r.stderr}`).not.toContain('cert-v1');
+      const id = (await docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${FLEET}-files_app`)).stdout.trim().split('\n')[0]!;
+      const cat = await docker('exec', id, 'cat', '/run/secrets/cert', '/run/secrets/ext', '/etc/motd');
+      expect(cat.stdout).toBe('cert-v1external-v1hello swarm');
+      expect((await docker('config', 'ls', '--format', '{{.Name}}')).stdout).toMatch(new RegExp(`^${FLEET}-files_etc_motd_[0-9a-f]{12}$`, 'm'));
+      const d = await dom0(['down', '--target', 'swarm', '-f', ffile]);
+      expect(d.code, d.stderr).toBe(0);
+      expect((await docker('config', 'ls', '-q', '--filter', `label=io.dom0.fleet=${FLEET}-files`)).stdout.trim()).toBe('');
+      expect((await docker('secret', 'ls', '-q', '--filter', `label=io.dom0.fleet=${FLEET}-files`)).stdout.trim()).toBe('');
+      expect((await docker('secret', 'inspect', ext)).code).toBe(0); // external: never removed
+    } finally {
+      await dom0(['down', '--target', 'swarm', '-f', ffile]);
+      await docker('secret', 'rm', ext);
+    }
+  }, 120_000);
+
   it('a key with no Swarm meaning is exit 2 at its line, before the engine is touched', async () => {
     const bad = writeManifest(tmpDir('dom0-swarm-it-bad-'), `name: ${FLEET}-bad\ntarget: swarm\nservices:\n  app:\n    image: busybox:latest\n    container_name: fixed\n`);
     const r = await dom0(['apply', '-f', bad]);
     expect(r.code).toBe(2);
+    // the same rule when the target comes from the flag
+    const flagged = writeManifest(tmpDir('dom0-swarm-it-bad-'), `name: ${FLEET}-bad\nservices:\n  app:\n    image: busybox:latest\n    container_name: fixed\n`);
+    const v = await dom0(['validate', '--target', 'swarm', '-f', flagged]);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/dom0\.yaml:5:5: `container_name` has no meaning on a Swarm/);
     expect(r.stderr).toMatch(/dom0\.yaml:6:5: `container_name` has no meaning on a Swarm: Swarm names tasks itself; use the service name/);
   }, 30_000);
 });
