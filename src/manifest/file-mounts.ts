@@ -92,7 +92,14 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
         ctx.report([...at, 'file'], `${one} file ${d.file} ${r.error}`);
         continue;
       }
-      const value = r.bytes.toString('utf8');
+      let value: string;
+      try {
+        // Values travel as text; a binary file would be changed silently by a lossy decode.
+        value = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes);
+      } catch {
+        ctx.report([...at, 'file'], `${one} file ${d.file} is not UTF-8 text: binary ${kind} are not supported on the swarm target yet`);
+        continue;
+      }
       if (kind === 'secrets') registerSecret(value);
       out.set(name, { value, digest: valueDigest(value) });
       continue;

@@ -21,6 +21,8 @@ writeFileSync(CERT, 'file-secret-s3cr3t');
 writeFileSync(NGINX, 'worker_processes 1;');
 const BIG = join(dir, 'big.pem');
 writeFileSync(BIG, 'x'.repeat(500 * 1024 + 1));
+const BINARY = join(dir, 'keystore.p12');
+writeFileSync(BINARY, Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0xc3]));
 
 const FLEET = `name: sw
 target: swarm
@@ -103,6 +105,7 @@ describe('secrets and configs on a swarm: the manifest', () => {
   it.each([
     ['a missing file: secret', FLEET.replace(CERT, join(dir, 'nope.pem')), /:5:16: secret file .*nope\.pem does not exist/],
     ['a file: secret over Swarm\'s 500 KiB', FLEET.replace(CERT, BIG), /:5:16: secret file .*big\.pem too large \(512001 bytes; the limit is 512000\)/],
+    ['a binary file: secret (values travel as text)', FLEET.replace(CERT, BINARY), /:5:16: secret file .*keystore\.p12 is not UTF-8 text/],
   ])('%s is an error at its line', (_n, yaml, want) => {
     expect(loadErrors(yaml, { env: ENV }).join('\n')).toMatch(want);
   });
