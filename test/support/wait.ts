@@ -9,7 +9,7 @@ export async function waitFor<T>(
   what: string,
   f: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 30_000,
-  detail?: () => string,
+  detail?: () => string | Promise<string>,
   intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -23,7 +23,8 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
-      throw new Error(`timed out waiting for ${what}${why}${detail ? `\n${detail()}` : ''}`);
+      const extra = detail ? await Promise.resolve().then(detail).catch((e) => `(detail failed: ${(e as Error).message})`) : undefined;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}${extra !== undefined ? `\n${extra}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -13,10 +13,10 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { sleep } from '../../../src/backoff.js';
 import { TEST_DOCKER_HOST } from '../../support/engine.js';
 import { privateEngine } from '../../support/private-engine.js';
 import { DOCKER_CLI, explain, run } from '../../support/process.js';
+import { waitFor as pollUntil } from '../../support/wait.js';
 
 export const FIXTURES = path.dirname(fileURLToPath(import.meta.url));
 
@@ -275,32 +275,9 @@ export function showLog(lines: LogLine[], max = 80): string {
 // ------------------------------------------------------------------ misc
 
 
-/** Poll until fn returns a value that is not undefined/false; throws with describe() on timeout. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  describe?: () => Promise<string>,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() >= deadline) {
-      const extra = describe ? await describe().catch((e) => `(describe failed: ${(e as Error).message})`) : '';
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}\n${extra}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
+/** Polling (test/support/wait.ts), at the 250 ms these suites have always used. */
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, describe?: () => Promise<string>, intervalMs = 250): Promise<T> =>
+  pollUntil(what, fn, timeoutMs, describe, intervalMs);
 
 export const iso = (t: number) => new Date(t).toISOString();
 export const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
