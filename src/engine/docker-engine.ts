@@ -493,13 +493,12 @@ export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
   }
 
   async listSecrets(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]> {
-    const filters = opts.label !== undefined ? { label: [opts.label] } : { name: [opts.name] };
-    const rows = await this.call('listSecrets', () => this.docker.listSecrets({ filters: JSON.stringify(filters) } as object));
+    const rows = await this.call('listSecrets', () => this.docker.listSecrets({ filters: objectFilters(opts) } as object));
     return (rows as unknown as RawObject[]).map(toObject);
   }
 
   async createSecret(req: CreateSwarmObjectRequest): Promise<string> {
-    const r = (await this.call('createSecret', () => this.docker.createSecret({ Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') } as never))) as { id?: string };
+    const r = (await this.call('createSecret', () => this.docker.createSecret(objectSpec(req) as never))) as { id?: string };
     return r.id ?? '';
   }
 
@@ -508,13 +507,12 @@ export class DockerSwarmEngine extends DockerEngine implements SwarmEngine {
   }
 
   async listConfigs(opts: SwarmObjectFilter): Promise<SwarmObjectInfo[]> {
-    const filters = opts.label !== undefined ? { label: [opts.label] } : { name: [opts.name] };
-    const rows = await this.call('listConfigs', () => this.docker.listConfigs({ filters: JSON.stringify(filters) } as object));
+    const rows = await this.call('listConfigs', () => this.docker.listConfigs({ filters: objectFilters(opts) } as object));
     return (rows as unknown as RawObject[]).map(toObject);
   }
 
   async createConfig(req: CreateSwarmObjectRequest): Promise<string> {
-    const r = (await this.call('createConfig', () => this.docker.createConfig({ Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') } as never))) as { id?: string };
+    const r = (await this.call('createConfig', () => this.docker.createConfig(objectSpec(req) as never))) as { id?: string };
     return r.id ?? '';
   }
 
@@ -631,3 +629,12 @@ function toDetails(c: Docker.ContainerInspectInfo): ContainerDetails {
   };
 }
 
+/** The list filter of a Swarm secret or config query: by label, else by exact name. */
+function objectFilters(opts: SwarmObjectFilter): string {
+  return JSON.stringify(opts.label !== undefined ? { label: [opts.label] } : { name: [opts.name] });
+}
+
+/** A Swarm secret or config's spec: the Engine API takes the data base64-encoded. */
+function objectSpec(req: CreateSwarmObjectRequest): object {
+  return { Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') };
+}
