@@ -172,7 +172,7 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     // The entry's container under another name: its container_name changed.
     const renamedFrom = current
       ? undefined
-      : observed.containers.find((c) => claimOf(c, e) === 'ours' && isThisManifests(c, identity) && !c.replacement && !claimed.has(c.id) && !isProtected(c));
+      : inUseFirst(observed.containers.filter((c) => claimOf(c, e) === 'ours' && isThisManifests(c, identity) && !c.replacement && !claimed.has(c.id) && !isProtected(c)));
     if (renamedFrom) current = renamedFrom;
     if (current) {
       claimed.add(current.id);
@@ -203,6 +203,16 @@ export function plan(manifest: Manifest, observed: Observed, opts: PlanOptions =
     actions: [...orderEntries(manifest).map((n) => actions.get(n)!), ...orphans],
     ...(opts.placement ? { placement: opts.placement } : {}),
   };
+}
+
+/**
+ * Of several containers of one entry under other names, the one to treat as its container: a live one
+ * before a stopped one, then the newest, then by name and ID, so the plan never depends on the order
+ * the engine lists containers in. The others become orphans ("a second container").
+ */
+function inUseFirst(candidates: readonly ObservedContainer[]): ObservedContainer | undefined {
+  const live = (c: ObservedContainer) => (c.state === 'running' || c.state === 'restarting' || c.state === 'paused' ? 0 : 1);
+  return [...candidates].sort((a, b) => live(a) - live(b) || b.created - a.created || a.name.localeCompare(b.name) || a.id.localeCompare(b.id))[0];
 }
 
 /**

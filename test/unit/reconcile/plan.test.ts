@@ -150,6 +150,20 @@ describe('plan', () => {
     expect(a[0]!.reasons[0]).toBe('container_name: "web-old" → "web-new"');
   });
 
+  it.each([
+    ['stopped, running', false],
+    ['running, stopped', true],
+  ])('of two containers of an entry under old names (listed %s), moves the running one and removes the other, whatever the list order', (_n, reversed) => {
+    const stopped = container(svc('web', { containerName: 'web-a' }), { state: 'exited', exitCode: 0 });
+    const running = container(svc('web', { containerName: 'web-b' }));
+    const listed = reversed ? [running, stopped] : [stopped, running];
+    const a = plan(manifest({ services: [svc('web', { containerName: 'web-new' })] }), obs(listed)).actions;
+    expect(a.map((x) => [x.action, x.containerId, x.orphan ?? false])).toEqual([
+      ['recreate', running.id, false],
+      ['remove', stopped.id, true],
+    ]);
+  });
+
   it('blocks a volume container whose container_name changed and says how to keep its data', () => {
     const old = container({ ...vol('home'), containerName: 'home-old' });
     const a = plan(manifest({ volumes: [{ ...vol('home'), containerName: 'home-new' }] }), obs([old])).actions[0]!;
