@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The dom0 command as shipped: dist/cli/main.js (tsc's output) and its dependencies bundled by
 // esbuild into dist/bundle/, an ESM entry (dom0.mjs) plus chunks that load only when a command
-// needs them (the Docker adapter with dockerode/ssh2, each command's module). One module graph
+// needs them (the Docker adapter with dockerode, each command's module). One module graph
 // instead of ~300 files makes start-up several times cheaper (issue #12). `npm run build` runs it;
 // package.json "bin" and the image (Dockerfile copies dist/bundle/) both run this bundle, through
 // the dom0 script written beside it.
@@ -69,8 +69,11 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // ssh2 loads both inside try/catch and falls back to JavaScript.
-  external: ['cpu-features', '*.node'],
+  // ssh2 (with tweetnacl and bcrypt-pbkdf, over half the Docker adapter's code) is needed only
+  // for an ssh:// DOCKER_HOST: it gets its own CommonJS bundle below, which docker-modem's
+  // deferred require finds, so no other command compiles it (issue #12). ssh2 loads cpu-features
+  // and its .node addon inside try/catch and falls back to JavaScript.
+  external: ['ssh2', 'cpu-features', '*.node'],
   legalComments: 'none',
   logLevel: 'warning',
   define: {
@@ -105,23 +108,28 @@ for (const f of result.outputFiles.filter((o) => o.path !== entry)) put(f.path, 
 cpSync(path.join(path.dirname(require.resolve('dockerode/package.json')), 'lib', 'proto'), path.join(OUT, 'chunks', 'proto'), { recursive: true });
 put(entry, result.outputFiles.find((o) => o.path === entry).contents, 0o755);
 put(path.join(OUT, 'dom0'), WRAPPER, 0o755);
-// pino-pretty is loaded with a runtime require, only when a log is pretty (a TTY, DOM0_LOG_FORMAT=
-// pretty), so the ESM bundle cannot hold it: it gets its own CommonJS bundle where node's lookup
-// from the bundle's files finds it first (dist/bundle/node_modules/pino-pretty), in the repo and in
-// the image, which has no other node_modules.
-const pretty = await build({
-  write: false,
-  entryPoints: [require.resolve('pino-pretty')],
-  outfile: path.join(OUT, 'node_modules', 'pino-pretty', 'index.js'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-put(path.join(OUT, 'node_modules', 'pino-pretty', 'index.js'), pretty.outputFiles[0].contents);
-put(path.join(OUT, 'node_modules', 'pino-pretty', 'package.json'), `${JSON.stringify({ name: 'pino-pretty', private: true, main: 'index.js' })}\n`);
+// pino-pretty (loaded with a runtime require, only when a log is pretty: a TTY, DOM0_LOG_FORMAT=
+// pretty) and ssh2 (required by docker-modem's ssh transport, only for an ssh:// DOCKER_HOST) are
+// outside the ESM bundle: each gets its own CommonJS bundle where node's lookup from the bundle's
+// files finds it first (dist/bundle/node_modules/NAME), in the repo and in the image, which has no
+// other node_modules.
+for (const name of ['pino-pretty', 'ssh2']) {
+  const dir = path.join(OUT, 'node_modules', name);
+  const cjs = await build({
+    write: false,
+    entryPoints: [require.resolve(name)],
+    outfile: path.join(dir, 'index.js'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['cpu-features', '*.node'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  put(path.join(dir, 'index.js'), cjs.outputFiles[0].contents);
+  put(path.join(dir, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' })}\n`);
+}
 const STALE_MS = 10 * 60_000;
 for (const name of readdirSync(path.join(OUT, 'chunks'))) {
   const file = path.join(OUT, 'chunks', name);

@@ -87,12 +87,12 @@ describeEngine('dom0 image (Dockerfile)', () => {
     );
     const health = (Config as { Healthcheck?: { Test?: string[] } }).Healthcheck;
     expect(health?.Test).toEqual(['CMD', 'dom0', 'health']);
-    // the bundle, and no npm tree: node_modules holds only pino-pretty's own one-file bundle
-    // (loaded by a runtime require for pretty logs, scripts/bundle.mjs)
+    // the bundle, and no npm tree: node_modules holds only the one-file bundles of pino-pretty
+    // (loaded by a runtime require for pretty logs) and ssh2 (for an ssh:// DOCKER_HOST), scripts/bundle.mjs
     const r = await dockerCli(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
       'test -f /opt/dom0/dom0.mjs && command -v dom0 && cd /opt/dom0/node_modules && find . -type f | sort']);
     expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['/usr/local/bin/dom0', './pino-pretty/index.js', './pino-pretty/package.json']);
+    expect(r.stdout.trim().split('\n')).toEqual(['/usr/local/bin/dom0', './pino-pretty/index.js', './pino-pretty/package.json', './ssh2/index.js', './ssh2/package.json']);
   });
 
   it('validates /etc/dom0/dom0.yaml without --privileged, with only the socket and the manifest dir', async () => {

@@ -46,6 +46,17 @@ describe.skipIf(!existsSync(path.join(BUNDLE, 'dom0')) && !process.env.CI)('the 
     expect(r.stderr).toMatch(/WARN.*waiting for the Docker engine/);
   });
 
+  it('keeps ssh2 out of the Docker adapter chunk: its own CommonJS bundle, loaded only for ssh://', () => {
+    const chunks = readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.mjs'));
+    const adapter = chunks.filter((f) => /\/\/ node_modules\/dockerode\//.test(readFileSync(path.join(dir, 'chunks', f), 'utf8')));
+    expect(adapter.length).toBeGreaterThan(0);
+    for (const f of chunks) expect(readFileSync(path.join(dir, 'chunks', f), 'utf8'), f).not.toMatch(/\/\/ node_modules\/ssh2\//);
+    expect(readFileSync(path.join(dir, 'node_modules', 'ssh2', 'index.js'), 'utf8')).toContain('// node_modules/ssh2/lib/client.js');
+    // resolvable from the chunks as node resolves docker-modem's require('ssh2'), away from the repo's node_modules
+    const r = spawnSync(process.execPath, ['-e', "const { createRequire } = require('node:module'); console.log(createRequire(process.argv[1]).resolve('ssh2'))", path.join(dir, 'chunks', adapter[0]!)], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe(path.join(dir, 'node_modules', 'ssh2', 'index.js'));
+  });
+
   it('validate, graph and health need neither dockerode nor pino', () => {
     const heavy = readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.mjs') && /\/\/ node_modules\/(dockerode|pino)\//.test(readFileSync(path.join(dir, 'chunks', f), 'utf8')));
     expect(heavy.length).toBeGreaterThan(0);
