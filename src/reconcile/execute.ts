@@ -214,9 +214,9 @@ class Executor {
 
   /** Starts a container and tells the readiness waits, so waiting on it needs no inspect. */
   private async startReported(a: Action, spec: EntrySpec, id: string): Promise<void> {
-    const token = await this.readiness.beginStart(a.containerName);
+    const token = await this.readiness.beginStart(a.containerName, id);
     await this.engine.startContainer(id);
-    this.readiness.started(token, id, declaredHealthcheck(spec));
+    this.readiness.started(token, declaredHealthcheck(spec));
   }
 
   /** post_start hooks, when the plan says the step runs them: one that fails fails the step (as in Compose). */

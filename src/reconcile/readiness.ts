@@ -66,14 +66,15 @@ const HEALTH = /^health_status: (healthy|unhealthy|starting)$/;
 /** A start this apply made: the events that follow it keep its state, no inspect needed. */
 export interface StartToken {
   containerName: string;
+  id: string;
   gen: number;
 }
 
 /**
  * One events subscription per apply, shared by every wait. A container's state is inspected at
  * most once, and kept current from then on by the decisive events (start, health_status); any
- * other event for it (die, stop, kill, destroy, oom, rename, create, restart) drops what was known
- * and the next look inspects again. A container this apply just started needs no inspect at all:
+ * other event for it (die, stop, kill, destroy, oom, restart, and a create or rename that puts
+ * another container under its name) drops what was known and the next look inspects again. A container this apply just started needs no inspect at all:
  * the executor reports the start (beginStart before the call, started after), and unless an
  * event that only an inspect can read came in between, it is running.
  */
@@ -87,6 +88,8 @@ export class Readiness {
   /** Per container name: bumped by every event (an inspect answered across one may be older than it). */
   private readonly seen = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<ReadinessState | undefined>>();
+  /** Per container name: the container a start is being reported for (beginStart → started). */
+  private readonly starting = new Map<string, string>();
   /** Engine inspects made for readiness (tests and stats). */
   inspects = 0;
 
@@ -114,6 +117,9 @@ export class Readiness {
       this.known.set(name, { ...k, state: 'running', exitCode: undefined, health: k.hasHealthcheck ? 'starting' : undefined, startedAt: new Date(e.timeNano / 1e6).toISOString() });
     } else if (health && k && k.state === 'running') {
       this.known.set(name, { ...k, health, hasHealthcheck: true });
+    } else if ((e.action === 'create' || e.action === 'rename') && (k?.id ?? this.starting.get(name)) === e.id) {
+      // the container known, or being started, under this name got it: its state is unchanged.
+      // (The executor's own create or rename, delivered after it began the start.)
     } else if (e.action !== 'start' && !health) {
       this.known.delete(name);
       this.gens.set(name, (this.gens.get(name) ?? 0) + 1);
@@ -121,18 +127,22 @@ export class Readiness {
   }
 
   /** Before a start call: opens the stream so nothing after this moment is missed. */
-  async beginStart(containerName: string): Promise<StartToken | undefined> {
+  async beginStart(containerName: string, id: string): Promise<StartToken | undefined> {
     try {
       await this.events();
     } catch {
       return undefined; // no stream: waits will say so; the start itself goes on
     }
-    return { containerName, gen: this.gens.get(containerName) ?? 0 };
+    this.starting.set(containerName, id);
+    return { containerName, id, gen: this.gens.get(containerName) ?? 0 };
   }
 
   /** After a start call succeeded: running (health starting), unless an event since said otherwise. */
-  started(token: StartToken | undefined, id: string, hasHealthcheck: boolean | undefined): void {
-    if (!token || this.closed || (this.gens.get(token.containerName) ?? 0) !== token.gen) return;
+  started(token: StartToken | undefined, hasHealthcheck: boolean | undefined): void {
+    if (!token) return;
+    const id = token.id;
+    if (this.starting.get(token.containerName) === id) this.starting.delete(token.containerName);
+    if (this.closed || (this.gens.get(token.containerName) ?? 0) !== token.gen) return;
     const k = this.known.get(token.containerName);
     // a health event may already have come in after the start event: keep it
     if (k?.id === id && k.state === 'running') return;

@@ -120,11 +120,27 @@ export class MemoryEngine implements Engine {
     return c;
   }
 
+  /** Tests: queue events instead of delivering them (a real engine delivers them a moment late). */
+  holdEvents = false;
+  readonly heldEvents: EngineEvent[] = [];
+
+  /** Delivers the held events, in order, and stops holding. */
+  releaseEvents(): void {
+    this.holdEvents = false;
+    for (const e of this.heldEvents.splice(0)) this.deliver(e);
+  }
+
   private emit(c: MemoryContainer, action: string): void {
     const e: EngineEvent = { type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name }, timeNano: Date.now() * 1e6 };
     this.events_.push(e);
+    if (this.holdEvents) this.heldEvents.push(e);
+    else this.deliver(e);
+  }
+
+  private deliver(e: EngineEvent): void {
+    const labels = e.attributes;
     for (const l of this.listeners) {
-      if (l.label && !matchesLabel(c.labels, l.label)) continue;
+      if (l.label && !matchesLabel(labels, l.label)) continue;
       l.fn(e);
     }
   }
