@@ -74,7 +74,7 @@ describeEngine('dom0 image (Dockerfile)', () => {
 
   it('has the runtime contract: entrypoint, up by default, manifest and state paths, healthcheck', async () => {
     const { Config } = await docker().getImage(IMAGE).inspect();
-    expect(Config.Entrypoint).toEqual(['node', '--max-semi-space-size=1', '/opt/dom0/dom0.mjs']);
+    expect(Config.Entrypoint).toEqual(['node', '--max-semi-space-size=1', '--optimize-for-size', '/opt/dom0/dom0.mjs']);
     // the OCI labels scripts/build-image.sh sets from package.json and git
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(Config.Labels?.['org.opencontainers.image.version']).toBe(pkg.version);

@@ -23,10 +23,20 @@ describe.skipIf(!existsSync(path.join(BUNDLE, 'dom0')) && !process.env.CI)('the 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is what package.json "bin" names, run by node with --max-semi-space-size=1', () => {
+  it('is what package.json "bin" names, run by node with --max-semi-space-size=1 (and --optimize-for-size for up)', () => {
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(path.resolve(REPO_ROOT, pkg.bin.dom0!)).toBe(path.join(BUNDLE, 'dom0'));
-    expect(readFileSync(path.join(BUNDLE, 'dom0'), 'utf8')).toContain('node --max-semi-space-size=1');
+    // the flags node gets, through a stand-in for node on PATH that prints its arguments
+    const bin = mkdtempSync(path.join(tmpdir(), 'dom0-fake-node-'));
+    writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+    const flags = (args: string[]) =>
+      spawnSync(path.join(BUNDLE, 'dom0'), args, { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }).stdout.trim();
+    try {
+      expect(flags(['validate', '-f', 'x.yaml'])).toBe(`--max-semi-space-size=1 ${path.join(BUNDLE, 'dom0.mjs')} validate -f x.yaml`);
+      expect(flags(['--log-level', 'debug', 'up', '-f', 'x.yaml'])).toBe(`--max-semi-space-size=1 --optimize-for-size ${path.join(BUNDLE, 'dom0.mjs')} --log-level debug up -f x.yaml`);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('runs --help away from node_modules (every command registered)', () => {
