@@ -171,6 +171,16 @@ async function quiet(up, quietMs = 1500, maxMs = 10_000) {
   }
 }
 
+/**
+ * What an interrupted soak left on its private engine: the fleet's containers and networks. A new
+ * soak's manifest lives elsewhere, so dom0 would rightly refuse them as another manifest's.
+ */
+async function removeLeftovers(api, fleet) {
+  for (const c of await fleetContainers(api, fleet)) await api.call('DELETE', `/containers/${c.Id}?force=true`, { ok: [404] });
+  const q = encodeURIComponent(JSON.stringify({ label: [`io.dom0.fleet=${fleet.name}`] }));
+  for (const n of await api.call('GET', `/networks?filters=${q}`)) await api.call('DELETE', `/networks/${n.Id}`, { ok: [404] });
+}
+
 export async function runSoak({
   api,
   engine,
@@ -191,6 +201,7 @@ export async function runSoak({
   const diagFile = path.join(work, 'diag.jsonl');
   let rev = 1;
   fs.writeFileSync(file, upManifest(fleet, rev));
+  await removeLeftovers(api, fleet);
   const port = statusSeconds > 0 ? await freePort() : undefined;
   const up = spawnUp({ cli, host: engine.host, file, stateDir: path.join(work, 'state'), diagFile, args: port ? ['--listen', `127.0.0.1:${port}`] : [] });
   const status = port ? statusChurn(port) : undefined;
