@@ -95,7 +95,9 @@ export class RebootEngine {
     this.sock = path.join(this.dir, 'docker.sock');
     this.host = `unix://${this.sock}`;
     this.say = say;
-    this.env = { ...process.env, DOM0_ENGINE_DIR: this.dir, DOM0_ENGINE_ADDRESS_POOL: REBOOT_ADDRESS_POOL, DOCKER_HOST: this.host };
+    // The engine answers only after restarting its `restart: always` containers: at N = 200 that is
+    // well past engine.sh's default 30 s wait.
+    this.env = { ...process.env, DOM0_ENGINE_DIR: this.dir, DOM0_ENGINE_ADDRESS_POOL: REBOOT_ADDRESS_POOL, DOCKER_HOST: this.host, DOM0_ENGINE_START_TIMEOUT: '600' };
     this.startedByUs = false;
   }
 
