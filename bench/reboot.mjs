@@ -582,11 +582,12 @@ export function rebootMarkdown(runs, meta = {}) {
     const n = Number(nS);
     const a = Object.fromEntries(REBOOT_ARMS.map((arm) => [arm, find(summary, phase, n, variant, arm)]));
     const fail = (x) => (x?.failures ? ` (${x.failures} failed)` : '');
-    const nat = find(summary, 'reboot', n, variant, 'native');
+    // offline is judged against the dom0 reboot of the same size, the others against native
+    const base = find(summary, 'reboot', n, variant, phase === 'offline' ? 'dom0' : 'native');
     const p = a.dom0?.dom0;
     L.push(
       `| ${phase} | ${n} | ${variant} | ${s(a.dom0?.readyMs)}${fail(a.dom0)} | ${s(a.native?.readyMs)}${fail(a.native)} | ${s(a.compose?.readyMs)}${fail(a.compose)} | ` +
-        `${a.dom0?.readyMs && nat?.readyMs ? (a.dom0.readyMs / nat.readyMs).toFixed(2) : '–'} | ` +
+        `${a.dom0?.readyMs && base?.readyMs ? `${(a.dom0.readyMs / base.readyMs).toFixed(2)}${phase === 'offline' ? ' (vs dom0 reboot)' : ''}` : '–'} | ` +
         `${REBOOT_ARMS.map((arm) => a[arm]?.violations ?? '–').join(' / ')} | ${REBOOT_ARMS.map((arm) => s(a[arm]?.engineAnswerMs)).join(' / ')} | ` +
         `${p ? ['containerStartedMs', 'up-started', 'apply-started', 'apply-finished'].map((f) => s(p[f])).join(' / ') : '–'} |`,
     );
