@@ -79,7 +79,7 @@ export async function runEditLatency({ api, host, cli, n = 10, edits = 20, gapMs
   return {
     n,
     edits,
-    how: 'dom0 up as a process on the host (dist/bundle/dom0 up: node --max-semi-space-size=1 on the bundle, as the bin runs it), write → engine start event of the recreated container',
+    how: 'dom0 up as a process on the host (dist/bundle/dom0 up: node --max-semi-space-size=1 --optimize-for-size on the bundle, as the bin runs it), write → engine start event of the recreated container',
     samples,
     p50: percentile(ms, 50),
     p95,
