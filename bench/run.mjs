@@ -633,54 +633,49 @@ function lookup(summary, n, variant, tool, phase) {
   return summary.find((x) => x.n === n && x.variant === variant && x.tool === tool && x.phase === phase);
 }
 
+const sec = (ms) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
+
+/** dom0's wall time over another run's (same size and variant), with the text a target row shows. */
+function wallRatio(summary, n, variant, phase, [otherTool, otherPhase]) {
+  const d = lookup(summary, n, variant, 'dom0', phase);
+  const o = lookup(summary, n, variant, otherTool, otherPhase);
+  if (!d?.wallMs || !o?.wallMs) return undefined;
+  const ratio = d.wallMs / o.wallMs;
+  return { ratio, d, o, text: (extra = '') => `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(o.wallMs)}${extra})` };
+}
+
 function targets(summary) {
   const t = [];
   const add = (what, n, variant, value, limit, met, note = '') => t.push({ what, n, variant, value, limit, met, note });
-  const sec = (ms) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
   for (const variant of variants) {
     for (const n of [50, 200]) {
       if (!sizes.includes(n)) continue;
-      const d = lookup(summary, n, variant, 'dom0', 'cold');
-      const f = lookup(summary, n, variant, 'floor', 'cold');
-      const c = lookup(summary, n, variant, 'compose', 'cold');
-      if (d?.wallMs && f?.wallMs) {
-        const ratio = d.wallMs / f.wallMs;
-        add('cold apply ≤ 1.3 × floor', n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(f.wallMs)})`, '≤ 1.30 ×', ratio <= 1.3);
-      }
-      if (d?.wallMs && c?.wallMs) {
-        const speedup = c.wallMs / d.wallMs;
-        add('cold apply ≥ 2 × faster than compose', n, variant, `${speedup.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, '≥ 2.00 ×', speedup >= 2);
+      const f = wallRatio(summary, n, variant, 'cold', ['floor', 'cold']);
+      if (f) add('cold apply ≤ 1.3 × floor', n, variant, f.text(), '≤ 1.30 ×', f.ratio <= 1.3);
+      const c = wallRatio(summary, n, variant, 'cold', ['compose', 'cold']);
+      if (c) {
+        const speedup = 1 / c.ratio;
+        add('cold apply ≥ 2 × faster than compose', n, variant, `${speedup.toFixed(2)} × (${sec(c.d.wallMs)} vs ${sec(c.o.wallMs)})`, '≥ 2.00 ×', speedup >= 2);
       }
     }
     if (sizes.includes(200)) {
       const d = lookup(summary, 200, variant, 'dom0', 'noop');
-      const c = lookup(summary, 200, variant, 'compose', 'noop');
       if (d?.wallMs) add('no-op apply ≤ 0.5 s', 200, variant, sec(d.wallMs), '≤ 0.50 s', d.wallMs <= 500);
-      if (d?.wallMs && c?.wallMs) {
-        const ratio = d.wallMs / c.wallMs;
-        add("no-op apply ≤ ⅓ of compose's no-op up -d", 200, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, '≤ 0.33 ×', ratio <= 1 / 3);
-      }
+      const c = wallRatio(summary, 200, variant, 'noop', ['compose', 'noop']);
+      if (c) add("no-op apply ≤ ⅓ of compose's no-op up -d", 200, variant, c.text(), '≤ 0.33 ×', c.ratio <= 1 / 3);
       const peak = Math.max(...summary.filter((x) => x.n === 200 && x.variant === variant && x.tool === 'dom0').map((x) => x.peakRssKb));
       if (Number.isFinite(peak)) add('dom0 peak RSS ≤ 100 MB', 200, variant, `${(peak / 1024).toFixed(1)} MB`, '≤ 100 MB', peak <= 100 * 1024);
     }
     for (const n of sizes) {
       const d = lookup(summary, n, variant, 'dom0', 'change');
-      const single = lookup(summary, n, variant, 'floor', 'single');
       if (d?.recreated) {
         const all1 = d.recreated.every((x) => x === 1);
         add('one-change apply recreates exactly 1 container', n, variant, `recreated ${d.recreated.join(', ')} (per rep)`, '1', all1);
       }
-      if (d?.wallMs && single?.wallMs) {
-        const ratio = d.wallMs / single.wallMs;
-        const inProc = single.createStartMs ? `; vs in-process create+start ${single.createStartMs.toFixed(0)} ms: ${(d.wallMs / single.createStartMs).toFixed(1)} ×` : '';
-        add(
-          "one-change apply ≤ 2 × floor's single create+start",
-          n,
-          variant,
-          `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(single.wallMs)}${inProc})`,
-          '≤ 2.00 ×',
-          ratio <= 2,
-        );
+      const s1 = wallRatio(summary, n, variant, 'change', ['floor', 'single']);
+      if (s1) {
+        const inProc = s1.o.createStartMs ? `; vs in-process create+start ${s1.o.createStartMs.toFixed(0)} ms: ${(s1.d.wallMs / s1.o.createStartMs).toFixed(1)} ×` : '';
+        add("one-change apply ≤ 2 × floor's single create+start", n, variant, s1.text(inProc), '≤ 2.00 ×', s1.ratio <= 2);
       }
     }
   }
@@ -691,33 +686,21 @@ function targets(summary) {
 function overheadTargets(summary) {
   const t = [];
   const add = (what, n, variant, value, limit, met) => t.push({ what, n, variant, value, limit, met });
-  const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
   for (const x of startupResults?.targets ?? []) add(`start-up: ${x.what}`, '–', '–', `${x.ratio} ×`, `≤ ${x.limit.toFixed(2)} ×`, x.met);
   const nodeRssKb = (startupResults?.rows.find((r) => r.command === 'node -e 0')?.rssMb ?? NaN) * 1024;
   for (const variant of variants) {
     for (const [n, limit, label] of [[50, 1 / 3, '⅓'], [200, 1 / 5, '⅕']]) {
-      const d = lookup(summary, n, variant, 'dom0', 'noop');
-      const c = lookup(summary, n, variant, 'compose', 'noop');
-      if (d?.wallMs && c?.wallMs) {
-        const ratio = d.wallMs / c.wallMs;
-        add(`no-op apply ≤ ${label} of compose's no-op up -d`, n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(c.wallMs)})`, `≤ ${limit.toFixed(2)} ×`, ratio <= limit);
-      }
+      const c = wallRatio(summary, n, variant, 'noop', ['compose', 'noop']);
+      if (c) add(`no-op apply ≤ ${label} of compose's no-op up -d`, n, variant, c.text(), `≤ ${limit.toFixed(2)} ×`, c.ratio <= limit);
     }
     for (const n of sizes.filter((x) => x === 50 || x === 200)) {
-      const d = lookup(summary, n, variant, 'dom0', 'change');
-      const single = lookup(summary, n, variant, 'floor', 'single');
-      if (d?.wallMs && single?.wallMs) {
-        const ratio = d.wallMs / single.wallMs;
-        add("one-change apply ≤ 1.5 × floor's single create+start", n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(single.wallMs)})`, '≤ 1.50 ×', ratio <= 1.5);
-      }
+      const s1 = wallRatio(summary, n, variant, 'change', ['floor', 'single']);
+      if (s1) add("one-change apply ≤ 1.5 × floor's single create+start", n, variant, s1.text(), '≤ 1.50 ×', s1.ratio <= 1.5);
     }
     for (const n of sizes.filter((x) => x === 50 || x === 200)) {
       const d = lookup(summary, n, variant, 'dom0', 'cold');
-      const f = lookup(summary, n, variant, 'floor', 'cold');
-      if (d?.wallMs && f?.wallMs) {
-        const ratio = d.wallMs / f.wallMs;
-        add('cold apply ≤ 1.0 × floor', n, variant, `${ratio.toFixed(2)} × (${sec(d.wallMs)} vs ${sec(f.wallMs)})`, '≤ 1.00 ×', ratio <= 1);
-      }
+      const f = wallRatio(summary, n, variant, 'cold', ['floor', 'cold']);
+      if (f) add('cold apply ≤ 1.0 × floor', n, variant, f.text(), '≤ 1.00 ×', f.ratio <= 1);
       if (d?.calls) {
         const inspects = d.calls.inspectContainer ?? 0;
         add('cold apply: readiness from events, no inspects', n, variant, `${inspects} inspects (${d.calls.events ?? 0} events stream)`, '0', inspects === 0);

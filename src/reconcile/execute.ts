@@ -215,7 +215,12 @@ class Executor {
   /** Starts a container and tells the readiness waits, so waiting on it needs no inspect. */
   private async startReported(a: Action, spec: EntrySpec, id: string): Promise<void> {
     const token = await this.readiness.beginStart(a.containerName, id);
-    await this.engine.startContainer(id);
+    try {
+      await this.engine.startContainer(id);
+    } catch (err) {
+      this.readiness.startFailed(token);
+      throw err;
+    }
     this.readiness.started(token, declaredHealthcheck(spec));
   }
 

@@ -74,9 +74,10 @@ export interface StartToken {
  * One events subscription per apply, shared by every wait. A container's state is inspected at
  * most once, and kept current from then on by the decisive events (start, health_status); any
  * other event for it (die, stop, kill, destroy, oom, restart, and a create or rename that puts
- * another container under its name) drops what was known and the next look inspects again. A container this apply just started needs no inspect at all:
- * the executor reports the start (beginStart before the call, started after), and unless an
- * event that only an inspect can read came in between, it is running.
+ * another container under its name) drops what was known and the next look inspects again.
+ * A container this apply just started needs no inspect at all: the executor reports the start
+ * (beginStart before the call, started or startFailed after), and unless an event that only an
+ * inspect can read came in between, it is running.
  */
 export class Readiness {
   private stream: Promise<EventStream> | undefined;
@@ -147,6 +148,11 @@ export class Readiness {
     // a health event may already have come in after the start event: keep it
     if (k?.id === id && k.state === 'running') return;
     this.known.set(token.containerName, { id, state: 'running', hasHealthcheck, health: hasHealthcheck ? 'starting' : undefined, startedAt: new Date().toISOString() });
+  }
+
+  /** After a start call threw: the container's own create and rename events are news again. */
+  startFailed(token: StartToken | undefined): void {
+    if (token && this.starting.get(token.containerName) === token.id) this.starting.delete(token.containerName);
   }
 
   /** The container's state: what is known, else one inspect shared by every wait that asks meanwhile. */

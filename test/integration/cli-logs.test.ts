@@ -1,25 +1,33 @@
 // `dom0 logs` on the test engine: the fleet's logs interleaved in time order with entry prefixes,
 // one entry, --tail, and --follow ending when the containers stop.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngine, runDom0 } from '../support/engine.js';
+import { describeEngine, logsOf, runDom0 } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 import { applyJson, cleanupFleetAndVolumes, manifestFile } from './fixtures/core-helpers.js';
 
 const FLEET = 'dom0-cli-logs';
 
-// Two services writing alternately (a at 0, 0.6, 1.2 s; b at 0.3, 0.9 s), then idle; a job that
-// writes to stdout and stderr and exits.
+// Two services writing alternately, a1 b1 a2 b2 a3, then idle; a job that writes to stdout and
+// stderr and exits. The services take turns through marker files on a shared volume (each line
+// 0.3 s before the marker that lets the other write), so the order holds whenever each starts.
+const turn = (line: string, mark: string, after?: string) =>
+  `${after ? `until [ -e /s/${after} ]; do sleep 0.05; done; ` : ''}${line}; sleep 0.3; touch /s/${mark}`;
 const MANIFEST = `name: ${FLEET}
 services:
   logs-a:
     image: busybox:latest
-    command: ["sh", "-c", "echo a1; sleep 0.6; echo a2; sleep 0.6; echo a3; sleep 3600"]
+    volumes: ["turns:/s"]
+    command: ["sh", "-c", "rm -f /s/*; ${turn('echo a1', 'a1')}; ${turn('echo a2', 'a2', 'b1')}; ${turn('echo a3', 'a3', 'b2')}; sleep 3600"]
   logs-b:
     image: busybox:latest
-    command: ["sh", "-c", "sleep 0.3; echo b1; sleep 0.6; echo b2 >&2; sleep 3600"]
+    volumes: ["turns:/s"]
+    command: ["sh", "-c", "${turn('echo b1', 'b1', 'a1')}; ${turn('echo b2 >&2', 'b2', 'a2')}; sleep 3600"]
 jobs:
   logs-job:
     image: busybox:latest
     command: ["sh", "-c", "echo job-out; echo job-err >&2; sleep 1; echo job-last"]
+volumes:
+  turns: {}
 `;
 
 describeEngine('dom0 logs', () => {
@@ -29,7 +37,7 @@ describeEngine('dom0 logs', () => {
     await cleanupFleetAndVolumes(FLEET);
     file = manifestFile(MANIFEST);
     await applyJson(file);
-    await new Promise((r) => setTimeout(r, 2500)); // every line written
+    await waitFor('every line written', async () => (await logsOf('logs-a')).stdout.includes('a3') && (await logsOf('logs-job')).stdout.includes('job-last'));
   }, 120_000);
 
   afterAll(async () => {
