@@ -463,9 +463,16 @@ function dependencies(
     deps.set(d.name, dep);
   }
   const implicit = (name: string | undefined, why: NonNullable<Dependency['implicit']>, restart = false): void => {
-    if (name === undefined || deps.has(name)) return;
+    if (name === undefined) return;
+    const declared = deps.get(name);
+    const holds = why === 'volumes_from' ? undefined : why;
+    if (declared) {
+      // in depends_on as well: its condition and restart stand, and the reference still binds
+      if (holds && !declared.holds) declared.holds = holds;
+      return;
+    }
     const condition = l.kinds.get(name) === 'job' ? 'service_completed_successfully' : 'service_started';
-    deps.set(name, { name, condition, restart, required: true, implicit: why });
+    deps.set(name, { name, condition, restart, required: true, implicit: why, ...(holds ? { holds } : {}) });
   };
   for (const v of volumesFrom) implicit(v.name, 'volumes_from');
   for (const k of links) implicit(k.name, 'links');

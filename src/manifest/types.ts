@@ -31,6 +31,8 @@ export interface Dependency {
   required: boolean;
   timeoutMs?: number; // per-dependency wait timeout (x-dom0 extension: `timeout: 2m` in the map form)
   implicit?: 'volumes_from' | 'links' | 'network_mode' | 'pid' | 'ipc'; // set when not declared in depends_on
+  /** This entry holds a live reference to the dependency's container (declared in depends_on or not): restarted after it. */
+  holds?: 'links' | 'network_mode' | 'pid' | 'ipc';
 }
 
 export interface PortBinding {

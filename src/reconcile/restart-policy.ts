@@ -54,15 +54,15 @@ export function decideRestart(policy: RestartPolicy, death: DeathRecord): Restar
 
 /**
  * Entries this one holds a live reference to, so it must restart after they are restarted or
- * recreated: links, network_mode (service:X, or container:X naming an entry: normalize records
- * it as an implicit dependency), and depends_on with `restart: true`.
+ * recreated: links, network_mode, pid and ipc naming an entry (service:X or container:X; normalize
+ * marks the dependency as held, declared in depends_on or not), and depends_on with `restart: true`.
  */
 export function boundTo(spec: ContainerSpec): Set<string> {
   const out = new Set<string>(spec.links.map((l) => l.name));
   const nm = spec.networkMode;
   if (nm?.startsWith('service:')) out.add(nm.slice('service:'.length));
   for (const d of spec.dependsOn) {
-    if (d.restart || d.implicit === 'network_mode' || d.implicit === 'links') out.add(d.name);
+    if (d.restart || d.holds) out.add(d.name);
   }
   return out;
 }

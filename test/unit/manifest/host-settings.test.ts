@@ -105,7 +105,7 @@ describe('single-host service keys → normalized spec', () => {
     const m = loadOk('services:\n  db: {image: busybox, container_name: db-c}\n  web: {image: busybox, pid: "service:db", ipc: "container:db-c"}\n  top: {image: busybox, ipc: "container:outside"}\n').manifest;
     const web = m.services.find((x) => x.name === 'web')!;
     expect(web).toMatchObject({ pid: 'service:db', ipc: 'container:db-c' });
-    expect(web.dependsOn).toEqual([{ name: 'db', condition: 'service_started', restart: true, required: true, implicit: 'pid' }]);
+    expect(web.dependsOn).toEqual([{ name: 'db', condition: 'service_started', restart: true, required: true, implicit: 'pid', holds: 'pid' }]);
     expect(m.services.find((x) => x.name === 'top')!.dependsOn).toEqual([]);
     const cycle = loadErrors('services:\n  a: {image: busybox, pid: "service:b"}\n  b: {image: busybox, ipc: "service:a"}\n').join('\n');
     expect(cycle).toContain('dependency cycle');

@@ -208,9 +208,9 @@ services:
     const by = (n: string) => [...manifest.services, ...manifest.jobs].find((s) => s.name === n)!;
     expect(by('app').dependsOn).toEqual([
       { name: 'data', condition: 'service_started', restart: false, required: true, implicit: 'volumes_from' },
-      { name: 'db', condition: 'service_started', restart: false, required: true, implicit: 'links' },
+      { name: 'db', condition: 'service_started', restart: false, required: true, implicit: 'links', holds: 'links' },
       { name: 'seed', condition: 'service_completed_successfully', restart: false, required: true, implicit: 'volumes_from' },
-      { name: 'vpn', condition: 'service_started', restart: false, required: true, implicit: 'network_mode' },
+      { name: 'vpn', condition: 'service_started', restart: false, required: true, implicit: 'network_mode', holds: 'network_mode' },
     ]);
     expect(by('app').links).toEqual([{ name: 'db', alias: 'database' }]);
     expect(by('app').volumesFrom).toEqual([
@@ -226,8 +226,21 @@ services:
   it('keeps a declared dependency instead of an implicit one', () => {
     const { manifest } = loadOk(yaml);
     expect(manifest.services.find((s) => s.name === 'proxy')!.dependsOn).toEqual([
-      { name: 'app', condition: 'service_healthy', restart: true, required: false, timeoutMs: 30_000 },
+      { name: 'app', condition: 'service_healthy', restart: true, required: false, timeoutMs: 30_000, holds: 'links' },
     ]);
+  });
+
+  // The declared form wins for the condition, but a held namespace still binds the two.
+  it.each([
+    ['network_mode: "container:vpn-c"', 'network_mode'],
+    ['network_mode: "service:vpn"', 'network_mode'],
+    ['pid: "container:vpn-c"', 'pid'],
+    ['links: [vpn]', 'links'],
+    ['volumes_from: [vpn]', undefined],
+  ])('declared in depends_on and %s: held = %s', (key, holds) => {
+    const { manifest } = loadOk(`services:\n  vpn: {image: v, container_name: vpn-c}\n  app:\n    image: a\n    ${key}\n    depends_on: [vpn]\n`);
+    const dep = manifest.services.find((s) => s.name === 'app')!.dependsOn;
+    expect(dep).toEqual([{ name: 'vpn', condition: 'service_started', restart: false, required: true, ...(holds ? { holds } : {}) }]);
   });
 
   it('list-form depends_on means service_started, required, no restart', () => {

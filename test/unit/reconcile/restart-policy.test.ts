@@ -85,6 +85,16 @@ services:
   byname:
     image: busybox
     network_mode: container:the-cache
+  declared:
+    image: busybox
+    network_mode: container:the-cache
+    depends_on: [cache]
+  shares-pid:
+    image: busybox
+    pid: service:db
+    depends_on:
+      db:
+        condition: service_started
   worker:
     image: busybox
     depends_on:
@@ -105,6 +115,8 @@ jobs:
     ['web', ['db']],
     ['sidecar', ['db']],
     ['byname', ['cache']],
+    ['declared', ['cache']],
+    ['shares-pid', ['db']],
     ['worker', ['db']],
     ['reader', []],
     ['db', []],
@@ -113,8 +125,8 @@ jobs:
   });
 
   it('lists the dependents bound to an entry: links, network_mode, restart: true; not a plain depends_on', () => {
-    expect([...boundDependents(manifest, 'db')].sort()).toEqual(['migrate', 'sidecar', 'web', 'worker']);
-    expect([...boundDependents(manifest, 'cache')]).toEqual(['byname']);
+    expect([...boundDependents(manifest, 'db')].sort()).toEqual(['migrate', 'shares-pid', 'sidecar', 'web', 'worker']);
+    expect([...boundDependents(manifest, 'cache')].sort()).toEqual(['byname', 'declared']);
     expect([...boundDependents(manifest, 'reader')]).toEqual([]);
   });
 });
