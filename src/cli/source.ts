@@ -8,7 +8,7 @@ import type { Log } from '../log.js';
 import { loadManifest } from '../manifest/load.js';
 import { collect, setsName } from '../up/source/collect.js';
 import { dirReader } from '../up/source/dir-source.js';
-import { formatIndex, parsePrivateKey, parsePublicKey, rawPublicKey, sha256Hex, signIndex } from '../up/source/index-file.js';
+import { formatIndex, parseIndex, parsePrivateKey, parsePublicKey, rawPublicKey, sha256Hex, signIndex, signingTimeMs } from '../up/source/index-file.js';
 import { DEFAULT_MANIFEST_NAME, indexName, parseSource } from '../up/source/location.js';
 import { SourceSyncer } from '../up/source/syncer.js';
 import { ManifestError, UsageError } from './errors.js';
@@ -108,7 +108,7 @@ export function sourceCommand(program: Command): void {
   const source = program.command('source').description('farm mode: sign a manifest source for `dom0 up --source`, make a signing key (docs/farm.md)');
   source
     .command('sign <dir>')
-    .description("write DIR/<manifest>.sig: the sha256 of the manifest and of every file it references, signed with --key (ed25519); without --key, unsigned (pin it with --source-sha256)")
+    .description("write DIR/<manifest>.sig: the time, and the sha256 of the manifest and of every file it references, signed with --key (ed25519); without --key, unsigned (pin it with --source-sha256)")
     .option('--key <file>', 'ed25519 private key, PEM (dom0 source keygen, or openssl genpkey -algorithm ed25519)')
     .option('--manifest <name>', 'the manifest in DIR', DEFAULT_MANIFEST_NAME)
     .action(async (dir: string, o: { key?: string; manifest: string }) => {
@@ -122,13 +122,20 @@ export function sourceCommand(program: Command): void {
         throw new UsageError((e as Error).message);
       }
       if (!setsName(c.files.get(c.manifest)!)) process.stderr.write(`dom0: warning: ${o.manifest} sets no \`name:\`: every host will need dom0 up --fleet NAME\n`);
-      const unsigned = formatIndex(c.manifest, c.files);
-      const text = key ? signIndex(unsigned, key) : unsigned;
       const file = join(dir, indexName(o.manifest));
+      const signedAt = new Date().toISOString();
+      const previous = previousSigningTime(file);
+      if (previous !== undefined && signingTimeMs(previous)! > signingTimeMs(signedAt)!) {
+        throw new UsageError(
+          `${file} was signed at ${previous}, later than this machine's clock (${signedAt}): hosts running it would refuse the new index as a replay; set the clock right (hosts compare signing times only with each other)`,
+        );
+      }
+      const unsigned = formatIndex(c.manifest, c.files, signedAt);
+      const text = key ? signIndex(unsigned, key) : unsigned;
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, text, { mode: 0o644 });
       renameSync(tmp, file);
-      out(`${file}: ${c.files.size} file${c.files.size === 1 ? '' : 's'} (${[...c.files.keys()].sort().join(', ')}), ${key ? 'signed' : 'not signed'}\n`);
+      out(`${file}: ${c.files.size} file${c.files.size === 1 ? '' : 's'} (${[...c.files.keys()].sort().join(', ')}), ${key ? `signed at ${signedAt}` : `not signed (made at ${signedAt})`}\n`);
       out(`sha256 ${sha256Hex(text)} (for --source-sha256)\n`);
     });
   source
@@ -141,6 +148,15 @@ export function sourceCommand(program: Command): void {
       writeFileSync(`${file}.pub`, publicKey.export({ format: 'pem', type: 'spki' }), { mode: 0o644, flag: 'wx' });
       out(`${file} (private) and ${file}.pub (public; raw: ${rawPublicKey(publicKey)})\n`);
     });
+}
+
+/** The signing time of the index DIR already has, if any (not verified: only the admin's own clock is checked against it). */
+function previousSigningTime(file: string): string | undefined {
+  try {
+    return parseIndex(readFileSync(file)).signedAt;
+  } catch {
+    return undefined;
+  }
 }
 
 function keyOrUsage<T>(f: () => T, flag: string): T {

@@ -2,7 +2,8 @@
 // (ETag-aware, serving a directory). The admin's side is the real CLI (`dom0 source keygen`,
 // `dom0 source sign`). Served and signed → applied; edited and re-signed → converges; the server
 // stopped → the fleet keeps running and status says "running the last good version"; back with
-// an index signed by another key → rejected, nothing changed; back with a good one → recovers.
+// an index signed by another key → rejected, nothing changed; back with a good one → recovers;
+// an older signed version served again (a replay) → refused, nothing changed; a newer one applies.
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
   let listen = 0;
   let up: ChildProcess;
   let out: OutputCollector;
+  /** The site as published with GREETING=two: a version the admin signed, to replay later. */
+  let two = new Map<string, Buffer>();
 
   function serve(): Promise<void> {
     server = createServer((req, res) => {
@@ -107,12 +110,13 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
   it('applies the served, signed manifest with its env file', async () => {
     expect(await waitFor('web running with GREETING=one', async () => ((await web())?.running && (await envOf()) === 'GREETING=one' ? true : undefined), 60_000)).toBe(true);
     expect(out.all).toContain('source-updated');
-    expect(await status()).toMatch(/source http:\/\/127\.0\.0\.1:\d+\/dom0\.yaml: ok, version [0-9a-f]{12} \(verified: ed25519\)/);
+    expect(await status()).toMatch(/source http:\/\/127\.0\.0\.1:\d+\/dom0\.yaml: ok, version [0-9a-f]{12} \(verified: ed25519\), signed at \d{4}-\d\d-\d\dT/);
   }, 90_000);
 
   it('an edit, re-signed, converges', async () => {
     const t0 = Date.now();
     await publish('GREETING=two\n');
+    two = new Map(['dom0.yaml.sig', 'dom0.yaml', 'app.env'].map((f) => [f, readFileSync(path.join(site, f))]));
     await waitFor('web recreated with GREETING=two', async () => ((await web())?.running && (await envOf()) === 'GREETING=two' ? true : undefined), 30_000);
     console.log(`[farm-source] edit → converged in ${Date.now() - t0} ms`);
   }, 60_000);
@@ -147,5 +151,18 @@ describeEngine('farm source: dom0 up --source over http, signed', () => {
     expect(await status()).toMatch(/: ok, version/);
     expect(await metric('dom0_source_up')).toBe(1);
     expect(out.all).not.toMatch(/admin\.key|PRIVATE KEY/);
+  }, 60_000);
+
+  it('an older signed version served again (a replay): refused, nothing changed; a newer one applies', async () => {
+    const before = (await web())!.id;
+    for (const [f, bytes] of two) writeFileSync(path.join(site, f), bytes);
+    await waitFor('a replay refused', async () => (/"event":"source-error"[^\n]*older than the running version's/.test(out.all) ? true : undefined), 15_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const w = (await web())!;
+    expect([w.id, w.running, await envOf()]).toEqual([before, true, 'GREETING=three']);
+    expect(await status()).toMatch(/FAILING .*index signed at \S+ is older than the running version's \(\S+\): a replay of an old version\?/);
+    await publish('GREETING=four\n');
+    await waitFor('web with GREETING=four', async () => ((await web())?.running && (await envOf()) === 'GREETING=four' ? true : undefined), 30_000);
+    expect(await status()).toMatch(/: ok, version [0-9a-f]{12} \(verified: ed25519\), signed at /);
   }, 60_000);
 });

@@ -7,5 +7,5 @@ export function sourceLine(s: SourceStatus): string {
   if (s.state === 'error') {
     return `source ${s.source}: FAILING (${s.failures} check${s.failures === 1 ? '' : 's'} in a row, last at ${s.lastErrorAt}: ${(s.lastError ?? '').split('\n')[0]}); running the last good version ${version}${s.lastSuccessAt ? ` (last ok ${s.lastSuccessAt})` : ''}`;
   }
-  return `source ${s.source}: ${s.state}, version ${version} (${s.integrity === 'none' ? 'not verified' : `verified: ${s.integrity}`})${s.lastSuccessAt ? `, checked ${s.lastSuccessAt}` : ''}`;
+  return `source ${s.source}: ${s.state}, version ${version} (${s.integrity === 'none' ? 'not verified' : `verified: ${s.integrity}`})${s.signedAt ? `, signed at ${s.signedAt}` : ''}${s.lastSuccessAt ? `, checked ${s.lastSuccessAt}` : ''}`;
 }

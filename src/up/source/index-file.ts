@@ -2,9 +2,13 @@
 // and of every file it references, optionally signed with ed25519. One file, so the list and its
 // signature can never come from two different moments; the signature covers every byte above its
 // own line. A host that checks the index and then each file against it applies a consistent,
-// untampered set or nothing.
+// untampered set or nothing. `signed` (optional: indexes of an older `dom0 source sign` have none)
+// is when it was made, by the admin's clock; a host refuses an index older than the one in place
+// (replay.ts). The format stays version 1: this parser has always refused unknown lines, so an
+// older host refuses an index with a `signed` line instead of half-reading it.
 //
 //   dom0-source-index 1
+//   signed 2026-05-01T10:00:00.000Z
 //   manifest dom0.yaml
 //   file 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b dom0.yaml
 //   file 0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8 app.env
@@ -16,6 +20,8 @@ const MAGIC = 'dom0-source-index 1';
 
 export interface SourceIndex {
   manifest: string;
+  /** When the admin signed it (RFC 3339, UTC), when the index says. */
+  signedAt?: string;
   /** Relative path → sha256 hex. */
   files: Map<string, string>;
   /** The bytes the signature covers (every line before `signature`). */
@@ -33,8 +39,17 @@ export function validIndexPath(p: string): boolean {
   return p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
-export function formatIndex(manifest: string, files: ReadonlyMap<string, Buffer>): string {
-  const lines = [MAGIC, `manifest ${manifest}`];
+/** Milliseconds since the epoch of a signing time as `dom0 source sign` writes it (UTC, RFC 3339, at most ms); undefined for anything else. */
+export function signingTimeMs(s: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(s)) return undefined;
+  const ms = Date.parse(s);
+  // Date.parse rolls 02-30 over into March: only a time that reads back the same is one.
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19) ? ms : undefined;
+}
+
+/** The index's text without its signature; `signedAt` (a signingTimeMs-valid time) adds the `signed` line. */
+export function formatIndex(manifest: string, files: ReadonlyMap<string, Buffer>, signedAt?: string): string {
+  const lines = [MAGIC, ...(signedAt !== undefined ? [`signed ${signedAt}`] : []), `manifest ${manifest}`];
   for (const rel of [...files.keys()].sort()) lines.push(`file ${sha256Hex(files.get(rel)!)} ${rel}`);
   return `${lines.join('\n')}\n`;
 }
@@ -52,6 +67,7 @@ export function parseIndex(bytes: Buffer): SourceIndex {
   if (lines.at(-1) !== '') throw new Error('the index does not end with a newline (truncated?)');
   lines.pop();
   let manifest: string | undefined;
+  let signedAt: string | undefined;
   let signature: Buffer | undefined;
   let signedLength = text.length;
   const files = new Map<string, string>();
@@ -68,6 +84,9 @@ export function parseIndex(bytes: Buffer): SourceIndex {
     if (word === 'manifest') {
       if (manifest !== undefined || !validIndexPath(rest)) throw new Error(`${at}: bad manifest line`);
       manifest = rest;
+    } else if (word === 'signed') {
+      if (signedAt !== undefined || signingTimeMs(rest) === undefined) throw new Error(`${at}: bad signed line (signed <UTC time, RFC 3339: 2026-05-01T10:00:00.000Z>)`);
+      signedAt = rest;
     } else if (word === 'file') {
       const m = /^([0-9a-f]{64}) (.+)$/.exec(rest);
       if (!m || !validIndexPath(m[2]!)) throw new Error(`${at}: bad file line (file <sha256 hex> <relative path>)`);
@@ -87,7 +106,7 @@ export function parseIndex(bytes: Buffer): SourceIndex {
   if (manifest === undefined) throw new Error('the index names no manifest');
   if (!files.has(manifest)) throw new Error(`the index lists no hash for its manifest ${manifest}`);
   const signed = signature ? bytes.subarray(0, signedLength) : bytes;
-  return { manifest, files, signed, ...(signature ? { signature } : {}) };
+  return { manifest, files, signed, ...(signedAt !== undefined ? { signedAt } : {}), ...(signature ? { signature } : {}) };
 }
 
 /** Throws unless the index carries a signature `key` made. */

@@ -4,12 +4,15 @@
 // reads and the files next to it always belong to one version, and their paths never change (a
 // secret's bind-mount source stays the same path from version to version; a symlink to versioned
 // directories would not, as the loader resolves symlinks into the fleet's identity). A crash
-// between the two renames is repaired at the next start. <state>/source.json is the source's
-// state, for `dom0 status` and the status page. Files are private: the source may carry secrets.
+// between the two renames is repaired at the next start. The version's name and the time its index
+// was signed (replay.ts) live inside its directory, so they are swapped in with it and survive
+// reboots. <state>/source.json is the source's state, for `dom0 status` and the status page.
+// Files are private: the source may carry secrets.
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../state-dir.js';
+import { signingTimeMs } from './index-file.js';
 
 export interface SourceStatus {
   /** The source, credentials redacted. */
@@ -21,6 +24,8 @@ export interface SourceStatus {
   state: 'ok' | 'error' | 'pending';
   /** The version in use: sha256 of its file list (undefined: none yet). */
   version?: string;
+  /** When the index of the version in use was signed (undefined: no index, or one without a time). */
+  signedAt?: string;
   files?: number;
   lastCheckAt?: string;
   lastSuccessAt?: string;
@@ -34,6 +39,8 @@ export interface SourceStatus {
 
 /** The version's name inside its directory (a dotfile no manifest reads). */
 const VERSION_FILE = '.dom0-version';
+/** The signing time of the version's index, when it had one. */
+const SIGNED_FILE = '.dom0-signed';
 /** Replaced versions kept for a moment, for a load that raced the swap. */
 const KEEP_OLD = 2;
 
@@ -58,6 +65,24 @@ export class SourceStore {
     }
   }
 
+  /** When the index of the version in `current` was signed, or undefined. */
+  currentSignedAt(): string | undefined {
+    try {
+      const t = readFileSync(join(this.currentDir, SIGNED_FILE), 'utf8').trim();
+      return signingTimeMs(t) !== undefined ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The version in `current` was signed again, later: its new time replaces the old one. */
+  setSignedAt(signedAt: string): void {
+    const tmp = join(this.currentDir, `${SIGNED_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    writeDurable(tmp, Buffer.from(`${signedAt}\n`));
+    renameSync(tmp, join(this.currentDir, SIGNED_FILE));
+    fsyncDir(this.currentDir);
+  }
+
   /** Writes the files into a fresh private directory; returns it (validate it, then promote or discard it). */
   stage(files: ReadonlyMap<string, Buffer>): string {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
@@ -75,9 +100,10 @@ export class SourceStore {
     rmSync(stageDir, { recursive: true, force: true });
   }
 
-  /** The staged directory becomes `current`, as version `version`. */
-  promote(stageDir: string, version: string): void {
+  /** The staged directory becomes `current`, as version `version`, signed at `signedAt`. */
+  promote(stageDir: string, version: string, signedAt?: string): void {
     writeDurable(join(stageDir, VERSION_FILE), Buffer.from(`${version}\n`));
+    if (signedAt !== undefined) writeDurable(join(stageDir, SIGNED_FILE), Buffer.from(`${signedAt}\n`));
     fsyncDir(stageDir);
     if (existsSync(this.currentDir)) renameSync(this.currentDir, join(this.root, `.old-${Date.now()}-${randomBytes(4).toString('hex')}`));
     renameSync(stageDir, this.currentDir);

@@ -1,10 +1,11 @@
 // `dom0 up --source`: keeps <state>/source/current (src/up/source/store.ts) at the newest good
 // version of the fleet the source serves. Each poll: fetch (conditionally on the ETag), verify
-// (the signed index, or the sha256 pin), collect the referenced files (collect.ts), validate the
-// manifest in a staging directory, and only then swap it in. Any failure — the server down, slow
-// or answering garbage, a bad signature, an invalid manifest — leaves the version in use
-// untouched, is logged as `source-error` with its reason, and is retried at the next poll; the
-// running fleet never notices. The up loop applies what is in `current`: `onChange` reloads it
+// (the signed index, or the sha256 pin), collect the referenced files (collect.ts), refuse an index
+// signed before the one in place (replay.ts), validate the manifest in a staging directory, and
+// only then swap it in. Any failure — the server down, slow or answering garbage, a bad
+// signature, a replayed index, an invalid manifest — leaves the version in use untouched, is
+// logged as `source-error` with its reason, and is retried at the next poll; the running fleet
+// never notices. The up loop applies what is in `current`: `onChange` reloads it
 // (its own watch sees only the manifest's bytes, not an edit of an env file next to it).
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { getUrl } from './http-get.js';
 import { formatIndex, parseIndex, sha256Hex, verifyIndex, type SourceIndex } from './index-file.js';
 import { fileUrl, indexName, type SourceLocation } from './location.js';
 import { nextPollDelay } from './jitter.js';
+import { replayRefusal } from './replay.js';
 import { SourceStore, type SourceStatus } from './store.js';
 import { dirReader, MAX_SOURCE_FILE_BYTES } from './dir-source.js';
 
@@ -39,6 +41,14 @@ export interface SyncerOptions {
 
 export type SyncResult = 'changed' | 'unchanged' | 'failed';
 
+interface Fetched {
+  manifest: string;
+  files: Map<string, Buffer>;
+  /** Whether they came through an index (signed or pinned): only then is there a signing time to check. */
+  indexed: boolean;
+  signedAt?: string;
+}
+
 export class SourceSyncer {
   readonly store: SourceStore;
   private st: SourceStatus;
@@ -57,6 +67,7 @@ export class SourceSyncer {
   constructor(private readonly o: SyncerOptions) {
     this.store = new SourceStore(o.stateDir);
     const version = this.store.currentVersion();
+    const signedAt = this.store.currentSignedAt();
     this.st = {
       source: o.location.display,
       integrity: o.pubkey ? 'ed25519' : o.sha256 ? 'sha256' : 'none',
@@ -64,6 +75,7 @@ export class SourceSyncer {
       state: 'pending',
       failures: 0,
       ...(version ? { version } : {}),
+      ...(version && signedAt ? { signedAt } : {}),
     };
   }
 
@@ -111,7 +123,7 @@ export class SourceSyncer {
         this.persist();
         return 'unchanged';
       }
-      const { manifest, files } = got;
+      const { manifest, files, signedAt } = got;
       if (!files.has(manifest)) throw new Error(`the source has no ${manifest}`);
       if (!this.o.fleet && !setsName(files.get(manifest)!)) {
         throw new Error(`${manifest} sets no \`name:\`: a manifest from a source must name its fleet (or run dom0 up --fleet NAME)`);
@@ -120,12 +132,27 @@ export class SourceSyncer {
       const wasError = this.st.state === 'error';
       const t = now();
       let result: SyncResult = 'unchanged';
-      if (version !== this.store.currentVersion()) {
-        await this.install(manifest, files, version);
+      const inPlace = this.store.currentVersion();
+      const inPlaceSignedAt = inPlace ? this.store.currentSignedAt() : undefined;
+      if (got.indexed) {
+        const why = replayRefusal({ version: inPlace, signedAt: inPlaceSignedAt }, { version, signedAt });
+        if (why) throw new Error(`${indexName(manifest)}: ${why}`);
+      }
+      if (version !== inPlace) {
+        await this.install(manifest, files, version, signedAt);
         this.st.lastChangeAt = t;
         result = 'changed';
-        log.info({ event: 'source-updated', source: this.st.source, version, files: files.size }, `new fleet version ${version.slice(0, 12)} from ${this.st.source} (${files.size} file${files.size === 1 ? '' : 's'})`);
+        log.info(
+          { event: 'source-updated', source: this.st.source, version, files: files.size, ...(signedAt ? { signedAt } : {}) },
+          `new fleet version ${version.slice(0, 12)} from ${this.st.source} (${files.size} file${files.size === 1 ? '' : 's'}${signedAt ? `, signed at ${signedAt}` : ''})`,
+        );
+      } else if (signedAt && signedAt !== inPlaceSignedAt) {
+        // The same content signed again, later (replayRefusal let only a later time through): the later time now holds.
+        this.store.setSignedAt(signedAt);
       }
+      const held = this.store.currentSignedAt();
+      if (held) this.st.signedAt = held;
+      else delete this.st.signedAt;
       Object.assign(this.st, { state: 'ok', version, files: files.size, lastCheckAt: t, lastSuccessAt: t, failures: 0 });
       this.okIndex = this.checkingIndex;
       if (this.etag) this.st.etag = this.etag;
@@ -153,7 +180,7 @@ export class SourceSyncer {
   }
 
   /** Stages, validates as `dom0 up` will load it, then swaps in; an invalid manifest changes nothing. */
-  private async install(manifest: string, files: ReadonlyMap<string, Buffer>, version: string): Promise<void> {
+  private async install(manifest: string, files: ReadonlyMap<string, Buffer>, version: string, signedAt: string | undefined): Promise<void> {
     const stage = this.store.stage(files);
     try {
       const r = await loadManifest(join(stage, manifest), { ...(this.o.fleet ? { fleet: this.o.fleet } : {}) });
@@ -171,7 +198,7 @@ export class SourceSyncer {
             'their directory is replaced by each new version, so data there would be lost; use an absolute host path, a named volume, or configs/secrets `file:` for a file of the source',
         );
       }
-      this.store.promote(stage, version);
+      this.store.promote(stage, version, signedAt);
     } catch (e) {
       this.store.discard(stage);
       throw e;
@@ -179,12 +206,12 @@ export class SourceSyncer {
   }
 
   /** The manifest and its files, each checked against the signed or pinned index when there is one. */
-  private async fetchVerified(): Promise<{ manifest: string; files: Map<string, Buffer> } | 'same'> {
+  private async fetchVerified(): Promise<Fetched | 'same'> {
     const read = this.reader();
     this.checkingIndex = undefined;
     const { manifest } = this.o.location;
     const { pubkey, sha256 } = this.o;
-    if (!pubkey && !sha256) return collect(manifest, read);
+    if (!pubkey && !sha256) return { ...(await collect(manifest, read)), indexed: false };
     const indexBytes = await read(indexName(manifest));
     if (pubkey || (indexBytes && sha256Hex(indexBytes) === sha256)) {
       if (!indexBytes) throw new Error(`the source has no ${indexName(manifest)} (--source-pubkey needs the signed index: dom0 source sign)`);
@@ -201,7 +228,7 @@ export class SourceSyncer {
       if (pubkey) verifyIndex(index, pubkey);
       if (index.manifest !== manifest) throw new Error(`${indexName(manifest)} is the index of ${index.manifest}, not of ${manifest}`);
       if (index.files.size > MAX_FILES) throw new Error(`${indexName(manifest)} lists more than ${MAX_FILES} files`);
-      return collect(manifest, async (rel) => {
+      const c = await collect(manifest, async (rel) => {
         const want = index.files.get(rel);
         if (want === undefined) return null; // not part of the signed fleet: as if absent
         const b = await read(rel);
@@ -209,6 +236,7 @@ export class SourceSyncer {
         if (sha256Hex(b) !== want) throw new Error(`${rel} does not match its sha256 in ${indexName(manifest)} (changed after signing, or caught mid-update)`);
         return b;
       });
+      return { ...c, indexed: true, ...(index.signedAt !== undefined ? { signedAt: index.signedAt } : {}) };
     }
     // The pin names the manifest itself: only a manifest that references no file of the source.
     const bytes = await read(manifest);
@@ -223,7 +251,7 @@ export class SourceSyncer {
       return null;
     });
     if (asked.length > 0) throw new Error(`${manifest} references ${asked.join(', ')}: a pin on the manifest alone cannot cover them; pin the index (dom0 source sign) instead`);
-    return c;
+    return { ...c, indexed: false };
   }
 
   /** Reads one file of the source; null when it has none. */

@@ -8,6 +8,7 @@ import {
   rawPublicKey,
   sha256Hex,
   signIndex,
+  signingTimeMs,
   validIndexPath,
   verifyIndex,
 } from '../../../../src/up/source/index-file.js';
@@ -64,6 +65,60 @@ describe('source index: format, sign, verify', () => {
     ['an unknown line', 'dom0-source-index 1\nwhat now\n', /unknown line/],
   ])('refuses %s', (_what, text, why) => {
     expect(() => parseIndex(Buffer.from(text))).toThrow(why);
+  });
+
+  describe('the signing time', () => {
+    const T = '2026-05-01T10:00:00.123Z';
+    const timed = signIndex(formatIndex('dom0.yaml', files, T), admin.privateKey);
+
+    it('is the second line, covered by the signature, read back as written', () => {
+      expect(timed.split('\n').slice(0, 3)).toEqual(['dom0-source-index 1', `signed ${T}`, 'manifest dom0.yaml']);
+      const idx = parseIndex(Buffer.from(timed));
+      expect(idx.signedAt).toBe(T);
+      expect(() => verifyIndex(idx, admin.publicKey)).not.toThrow();
+      expect(parseIndex(Buffer.from(signed)).signedAt).toBeUndefined(); // an index of an older dom0: still valid
+    });
+
+    it.each([
+      ['an earlier time', timed.replace(T, '2026-04-01T10:00:00.123Z')],
+      ['the line removed', timed.replace(`signed ${T}\n`, '')],
+      ['the line added to an index without one', signed.replace('manifest dom0.yaml\n', `signed ${T}\nmanifest dom0.yaml\n`)],
+    ])('%s: bad signature', (_what, text) => {
+      expect(() => verifyIndex(parseIndex(Buffer.from(text)), admin.publicKey)).toThrow(/bad signature/);
+    });
+
+    it.each([
+      ['2026-05-01T10:00:00Z', true],
+      ['2026-05-01T10:00:00.1Z', true],
+      ['2026-05-01T10:00:00.123Z', true],
+      ['2024-02-29T23:59:59Z', true],
+      ['2026-05-01T10:00:00.1234Z', false],
+      ['2026-05-01T10:00:00+02:00', false],
+      ['2026-05-01T10:00:00', false],
+      ['2026-05-01 10:00:00Z', false],
+      ['2026-02-30T10:00:00Z', false],
+      ['2026-05-01T24:00:00Z', false],
+      ['2026-05-01T10:00:60Z', false],
+      ['1777629600', false],
+      ['', false],
+    ])('signingTimeMs(%j) is a time: %s', (t, ok) => {
+      expect(signingTimeMs(t) !== undefined).toBe(ok);
+      const text = `dom0-source-index 1\nsigned ${t}\nmanifest a\nfile ${'a'.repeat(64)} a\n`;
+      if (ok) expect(parseIndex(Buffer.from(text)).signedAt).toBe(t);
+      else expect(() => parseIndex(Buffer.from(text))).toThrow(/line 2: bad signed line/);
+    });
+
+    it('orders times by the instant, whatever the precision', () => {
+      expect(signingTimeMs('2026-05-01T10:00:00.5Z')).toBe(signingTimeMs('2026-05-01T10:00:00.500Z'));
+      expect(signingTimeMs('2026-05-01T10:00:00Z')!).toBeLessThan(signingTimeMs('2026-05-01T10:00:00.001Z')!);
+    });
+
+    it.each([
+      ['twice', `dom0-source-index 1\nsigned ${T}\nsigned ${T}\nmanifest a\nfile ${'a'.repeat(64)} a\n`, /line 3: bad signed line/],
+      ['after the signature', `${timed}signed ${T}\n`, /nothing may follow/],
+    ])('refuses a signed line %s', (_what, text, why) => {
+      expect(() => parseIndex(Buffer.from(text))).toThrow(why);
+    });
   });
 
   it.each([

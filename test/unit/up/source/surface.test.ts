@@ -19,6 +19,7 @@ describe('the source in dom0 status and /metrics', () => {
   it.each<[string, SourceStatus, RegExp]>([
     ['ok', { ...base, version: V, lastSuccessAt: '2026-01-01T00:00:00Z' }, /^source https:\/\/\*\*\*@farm\/dom0\.yaml: ok, version abababababab \(verified: ed25519\), checked 2026-01-01T00:00:00Z$/],
     ['unverified', { ...base, integrity: 'none', version: V }, /\(not verified\)/],
+    ['signed', { ...base, version: V, signedAt: '2026-05-01T10:00:00.000Z', lastSuccessAt: 'T0' }, /: ok, version abababababab \(verified: ed25519\), signed at 2026-05-01T10:00:00\.000Z, checked T0$/],
     ['failing', { ...base, state: 'error', version: V, failures: 3, lastError: 'HTTP 502\nmore', lastErrorAt: 'T1', lastSuccessAt: 'T0' }, /FAILING \(3 checks in a row, last at T1: HTTP 502\); running the last good version abababababab \(last ok T0\)$/],
     ['failing, never fetched', { ...base, state: 'error', failures: 1, lastError: 'ECONNREFUSED', lastErrorAt: 'T1' }, /FAILING \(1 check in a row.*running the last good version none$/],
     ['pending', { ...base, state: 'pending' }, /: pending, version none/],

@@ -75,9 +75,9 @@ function fleet(image = 'busybox:latest'): Map<string, string> {
   ]);
 }
 
-function signed(files: Map<string, string>, key = admin.privateKey): Map<string, string> {
+function signed(files: Map<string, string>, key = admin.privateKey, at?: string): Map<string, string> {
   const referenced = new Map([...files].filter(([k]) => k !== 'unrelated.txt').map(([k, v]) => [k, Buffer.from(v)]));
-  return new Map([...files, ['dom0.yaml.sig', signIndex(formatIndex('dom0.yaml', referenced), key)]]);
+  return new Map([...files, ['dom0.yaml.sig', signIndex(formatIndex('dom0.yaml', referenced, at), key)]]);
 }
 
 let stateDir = '';
@@ -238,6 +238,109 @@ describe('SourceSyncer over http', () => {
     expect(again.status().version).toMatch(/^[0-9a-f]{64}$/);
     expect(await again.syncOnce()).toBe('failed');
     expect(current(again)).toBe(MANIFEST('busybox:latest'));
+  });
+});
+
+describe('replay protection: an index signed before the one in place is refused', () => {
+  const T1 = '2026-05-01T10:00:00.000Z';
+  const T2 = '2026-05-01T11:00:00.000Z';
+  const T3 = '2026-05-01T12:00:00.000Z';
+
+  // The second index is read by a new run on the same state dir: the time in place survives a reboot.
+  it.each<[string, string | undefined, string | undefined, string, 'changed' | 'unchanged' | RegExp]>([
+    ['newer', T2, T3, 'busybox:1.36', 'changed'],
+    ['newer, the same content (re-signed)', T2, T3, 'busybox:latest', 'unchanged'],
+    ['equal, the same content (the index in place, read again)', T2, T2, 'busybox:latest', 'unchanged'],
+    ['present after missing', undefined, T1, 'busybox:1.36', 'changed'],
+    ['missing after missing', undefined, undefined, 'busybox:1.36', 'changed'],
+    ['older', T2, T1, 'busybox:1.36', /dom0\.yaml\.sig: index signed at 2026-05-01T10:00:00\.000Z is older than the running version's \(2026-05-01T11:00:00\.000Z\): a replay of an old version\?/],
+    ['older, the same content', T2, T1, 'busybox:latest', /is older than the running version's/],
+    ['equal, other content', T2, T2, 'busybox:1.36', /the same time as the running version, with other content/],
+    ['missing after present', T2, undefined, 'busybox:1.36', /no signing time, but the running version's was signed at 2026-05-01T11:00:00\.000Z/],
+  ])('%s', async (_what, inPlace, incoming, image, want) => {
+    served = signed(fleet(), admin.privateKey, inPlace);
+    expect(await syncer({ pubkey: admin.publicKey }).syncOnce()).toBe('changed');
+    served = signed(fleet(image), admin.privateKey, incoming);
+    const s = syncer({ pubkey: admin.publicKey });
+    const before = s.status().version;
+    expect(s.status().signedAt).toBe(inPlace);
+    if (typeof want === 'string') {
+      expect(await s.syncOnce()).toBe(want);
+      expect(current(s)).toBe(MANIFEST(image));
+      expect([s.status().state, s.status().signedAt]).toEqual(['ok', incoming]);
+      expect(readSourceStatus(stateDir)?.signedAt).toBe(incoming);
+      return;
+    }
+    expect(await s.syncOnce()).toBe('failed');
+    expect(current(s)).toBe(MANIFEST('busybox:latest'));
+    expect(s.status()).toMatchObject({ state: 'error', version: before, signedAt: inPlace, failures: 1 });
+    expect(s.status().lastError).toMatch(want);
+    expect(events.find((e) => e.event === 'source-error')?.msg).toMatch(/keeping the last good version/);
+  });
+
+  it('a refused replay is refused at every poll; a newer index then applies', async () => {
+    served = signed(fleet(), admin.privateKey, T2);
+    const s = syncer({ pubkey: admin.publicKey });
+    expect(await s.syncOnce()).toBe('changed');
+    served = signed(fleet('busybox:1.35'), admin.privateKey, T1);
+    expect(await s.syncOnce()).toBe('failed');
+    expect(await s.syncOnce()).toBe('failed');
+    expect(s.status()).toMatchObject({ state: 'error', failures: 2 });
+    served = signed(fleet('busybox:1.36'), admin.privateKey, T3);
+    expect(await s.syncOnce()).toBe('changed');
+    expect(current(s)).toBe(MANIFEST('busybox:1.36'));
+    expect(s.status()).toMatchObject({ state: 'ok', signedAt: T3, failures: 0 });
+    expect(events.some((e) => e.event === 'source-recovered')).toBe(true);
+  });
+
+  it('the same content signed again, later: the later time holds, so the earlier index is refused after it', async () => {
+    served = signed(fleet(), admin.privateKey, T1);
+    const s = syncer({ pubkey: admin.publicKey });
+    expect(await s.syncOnce()).toBe('changed');
+    const first = served;
+    served = signed(fleet(), admin.privateKey, T2);
+    expect(await s.syncOnce()).toBe('unchanged');
+    expect(s.status().signedAt).toBe(T2);
+    served = first;
+    expect(await s.syncOnce()).toBe('failed');
+    expect(s.status().lastError).toMatch(/index signed at 2026-05-01T10:00:00\.000Z is older/);
+  });
+
+  it('sha256 pin of an index: the same check; a pin of a newer index applies', async () => {
+    served = signed(fleet(), admin.privateKey, T2);
+    expect(await syncer({ pubkey: admin.publicKey }).syncOnce()).toBe('changed');
+    served = signed(fleet('busybox:1.35'), admin.privateKey, T1);
+    const old = syncer({ sha256: sha256Hex(served.get('dom0.yaml.sig')!) });
+    expect(await old.syncOnce()).toBe('failed');
+    expect(old.status().lastError).toMatch(/is older than the running version's/);
+    served = signed(fleet('busybox:1.36'), admin.privateKey, T3);
+    expect(await syncer({ sha256: sha256Hex(served.get('dom0.yaml.sig')!) }).syncOnce()).toBe('changed');
+  });
+
+  it('a directory source: the same check', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dom0-dirsrc-'));
+    const write = (files: Map<string, string>) => {
+      for (const [rel, body] of files) {
+        mkdirSync(dirname(join(dir, rel)), { recursive: true });
+        writeFileSync(join(dir, rel), body);
+      }
+    };
+    write(signed(fleet(), admin.privateKey, T2));
+    const s = syncer({ pubkey: admin.publicKey }, dir);
+    expect(await s.syncOnce()).toBe('changed');
+    write(signed(fleet('busybox:1.35'), admin.privateKey, T1));
+    expect(await s.syncOnce()).toBe('failed');
+    expect(current(s)).toBe(MANIFEST('busybox:latest'));
+    expect(s.status().lastError).toMatch(/is older than the running version's/);
+  });
+
+  it('without an index (unverified) there is nothing to check: the version applies and holds no time', async () => {
+    served = signed(fleet(), admin.privateKey, T2);
+    expect(await syncer({ pubkey: admin.publicKey }).syncOnce()).toBe('changed');
+    served = fleet('busybox:1.36');
+    const s = syncer();
+    expect(await s.syncOnce()).toBe('changed');
+    expect(s.status().signedAt).toBeUndefined();
   });
 });
 
