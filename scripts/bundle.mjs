@@ -8,7 +8,7 @@
 //
 //   node scripts/bundle.mjs        (after tsc; DOM0_REVISION=<git sha> compiles the revision in)
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,16 +30,20 @@ const banner = [
 ].join(' ');
 
 // dockerode requires its BuildKit session module (gRPC, protobuf: ~1 MB) at load; only
-// buildImage({ version: '2' }) calls it, which dom0 never asks for. Stubbed, an engine command
-// loads a third less code (issue #12).
+// buildImage({ version: '2' }) calls it, which dom0 never asks for. Its BuildKit progress decoder
+// (protobufjs, ~300 kB) serves only followProgress, which dom0 does not call (build-stream.ts reads
+// build output itself). Stubbed, an engine command loads a third less code (issue #12).
+const BUILDKIT_STUBS = {
+  session: "module.exports = function withSession(_docker, _auth, handler) { handler(new Error('BuildKit sessions are not in dom0 (buildImage version 2)')); };",
+  buildkit: "module.exports = { followProgress() { throw new Error('BuildKit progress decoding is not in dom0'); } };",
+};
 const noBuildKitSession = {
   name: 'no-buildkit-session',
   setup(b) {
-    b.onResolve({ filter: /^\.\/session$/ }, (a) => (/dockerode[\\/]lib[\\/]docker\.js$/.test(a.importer) ? { path: 'session', namespace: 'dom0-stub' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'dom0-stub' }, () => ({
-      contents: "module.exports = function withSession(_docker, _auth, handler) { handler(new Error('BuildKit sessions are not in dom0 (buildImage version 2)')); };",
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (a) =>
+      /dockerode[\\/]lib[\\/]docker\.js$/.test(a.importer) ? { path: a.path.slice(2), namespace: 'dom0-stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'dom0-stub' }, (a) => ({ contents: BUILDKIT_STUBS[a.path], loader: 'js' }));
   },
 };
 
@@ -110,8 +114,6 @@ case " $* " in *" up "*) flags="$flags --optimize-for-size" ;; esac
 exec node $flags "$(dirname "$(readlink -f "$0")")/dom0.mjs" "$@"
 `;
 for (const f of result.outputFiles.filter((o) => o.path !== entry)) put(f.path, f.contents);
-// dockerode reads its .proto files from __dirname (BuildKit builds only); chunks live one level down.
-cpSync(path.join(path.dirname(require.resolve('dockerode/package.json')), 'lib', 'proto'), path.join(OUT, 'chunks', 'proto'), { recursive: true });
 put(entry, result.outputFiles.find((o) => o.path === entry).contents, 0o755);
 put(path.join(OUT, 'dom0'), WRAPPER, 0o755);
 // pino-pretty (loaded with a runtime require, only when a log is pretty: a TTY, DOM0_LOG_FORMAT=
@@ -141,3 +143,5 @@ for (const name of readdirSync(path.join(OUT, 'chunks'))) {
   const file = path.join(OUT, 'chunks', name);
   if (name.endsWith('.mjs') && !fresh.has(file) && Date.now() - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true });
 }
+// earlier builds copied dockerode's .proto files here (BuildKit progress decoding, now stubbed)
+rmSync(path.join(OUT, 'chunks', 'proto'), { recursive: true, force: true });
