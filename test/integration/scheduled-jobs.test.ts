@@ -5,7 +5,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { cleanupFleet, describeEngine, runDom0, spawnDom0, tmpDir } from '../support/engine.js';
+import { cleanupFleet, collectOutput, describeEngine, type OutputCollector, runDom0, spawnDom0, tmpDir, waitForExit, waitForOutput } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'dom0-sched';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,16 +32,24 @@ describeEngine('scheduled jobs', () => {
   let up: ChildProcess | undefined;
 
   afterEach(async () => {
-    up?.kill('SIGTERM');
+    const child = up;
     up = undefined;
-    await sleep(300);
+    if (child) {
+      // dom0 up lets an apply in flight finish (up to 8 s) after SIGTERM: one still creating or
+      // starting this fleet's containers after the cleanup would block the next test's apply
+      child.kill('SIGTERM');
+      const exited = await Promise.race([waitForExit(child), sleep(20_000).then(() => undefined)]);
+      if (!exited) {
+        child.kill('SIGKILL');
+        await waitForExit(child);
+      }
+    }
     await cleanupFleet(FLEET);
-  });
+  }, 60_000);
 
-  function start(file: string, dir: string): void {
-    up = spawnDom0(['up', '-f', file, '--state-dir', path.join(dir, 'state')]);
-    up.stdout?.resume();
-    up.stderr?.resume();
+  function start(file: string, dir: string): OutputCollector {
+    up = spawnDom0(['up', '-f', file, '--state-dir', path.join(dir, 'state')], { env: { DOM0_LOG_FORMAT: 'json' } });
+    return collectOutput(up);
   }
 
   it('runs at its times under dom0 up; status shows the next run', async () => {
@@ -49,15 +58,17 @@ describeEngine('scheduled jobs', () => {
     mkdirSync(path.join(dir, 'out'));
     const file = path.join(dir, 'dom0.yaml');
     writeFileSync(file, manifest(dir, '"*/2 * * * * *"'));
-    start(file, dir);
-    await sleep(7500);
-    // the first apply runs it once, then every 2 s
-    expect(ticks(dir)).toBeGreaterThanOrEqual(3);
+    const out = start(file, dir);
+    // the first apply runs it once, then every 2 s (waited for: under load a boot and each run take longer)
+    await waitFor('three runs of sched-tick', () => ticks(dir) >= 3, 90_000, () => out.all.slice(-3000));
+    // status computes the next run when it runs: between these two instants, plus at most 2 s
+    const before = Date.now();
     const st = await runDom0(['status', '--json', '-f', file]);
+    const after = Date.now();
     const row = (JSON.parse(st.stdout) as { entries: Array<{ name: string; nextRun?: string }> }).entries.find((e) => e.name === 'sched-tick');
-    expect(Date.parse(row!.nextRun!)).toBeGreaterThan(Date.now() - 1000);
-    expect(Date.parse(row!.nextRun!)).toBeLessThanOrEqual(Date.now() + 2500);
-  }, 60_000);
+    expect(Date.parse(row!.nextRun!)).toBeGreaterThan(before - 1000);
+    expect(Date.parse(row!.nextRun!)).toBeLessThanOrEqual(after + 2500);
+  }, 150_000);
 
   it.each([
     [true, 2],
@@ -74,8 +85,12 @@ describeEngine('scheduled jobs', () => {
     const at = new Date(Date.now() + 1500);
     await sleep(2500);
     writeFileSync(file, manifest(dir, `{cron: "${at.getUTCSeconds()} ${at.getUTCMinutes()} * * * *", timezone: UTC, catch_up: ${catchUp}}`));
-    start(file, dir);
-    await sleep(5000);
-    expect(ticks(dir)).toBe(runs);
-  }, 60_000);
+    const out = start(file, dir);
+    // the catch-up is decided right after the boot apply and runs in the apply it requests
+    await waitForOutput(up!, out, '"event":"apply-finished"', 90_000);
+    if (catchUp) await waitFor('the catch-up run', () => ticks(dir) >= 2, 60_000, () => out.all.slice(-3000));
+    else await sleep(3000); // room for a wrong catch-up run to show
+    expect(ticks(dir), out.all.slice(-3000)).toBe(runs);
+    expect(out.all.includes('"event":"schedule-fired"'), out.all.slice(-3000)).toBe(catchUp);
+  }, 150_000);
 });
