@@ -7,6 +7,8 @@
 // plan says `blocked` for the first two (not keep, not recreate), apply exits 1 and touches none of
 // them (same ID, same state, not restarted), and neither apply nor down removes the orphan-looking ones.
 
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   BUSYBOX,
@@ -22,6 +24,7 @@ import {
   waitForOutput,
   writeManifest,
 } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 
 const FLEET = 'dom0-sec-labels';
 const OTHER = 'dom0-sec-other';
@@ -165,11 +168,24 @@ describeEngine('security: containers that copy dom0 labels are not taken over', 
   // `io.dom0.restart: always`, that dies, is not restarted; a real one that is killed is.
   it('up: restarts its own service when it dies, not a hand-made one with copied labels', async () => {
     const state = tmpDir('dom0-sec-labels-state-');
-    const up = spawnDom0(['up', '-f', file, '--state-dir', state]);
+    const diag = path.join(state, 'diag.ndjson');
+    const up = spawnDom0(['up', '-f', file, '--state-dir', state], { env: { DOM0_DIAG_FILE: diag } });
     const out = collectOutput(up);
     try {
       await waitForOutput(up, out, '"apply-finished"', 180_000);
-      await new Promise((r) => setTimeout(r, 2000)); // the event stream follows the boot apply
+      // dom0 follows the engine's events only after the boot apply: a death before that goes
+      // unheard. Its leak probe (SIGUSR2, installed before the boot apply) counts the listeners.
+      await waitFor(
+        "dom0 up's engine event stream",
+        () => {
+          up.kill('SIGUSR2');
+          const last = existsSync(diag) ? readFileSync(diag, 'utf8').trim().split('\n').at(-1) : undefined;
+          return last ? ((JSON.parse(last) as { loop: { eventListeners?: number } }).loop.eventListeners ?? 0) >= 1 : false;
+        },
+        60_000,
+        () => out.all.slice(-3000),
+        250,
+      );
       const ok = (await containersOf(FLEET)).find((c) => c.name === 'secl-ok')!;
       const okLabels = ok.labels;
       expect(okLabels['io.dom0.restart']).toBe('always');
