@@ -636,5 +636,6 @@ function objectFilters(opts: SwarmObjectFilter): string {
 
 /** A Swarm secret or config's spec: the Engine API takes the data base64-encoded. */
 function objectSpec(req: CreateSwarmObjectRequest): object {
-  return { Name: req.name, Labels: req.labels, Data: Buffer.from(req.data, 'utf8').toString('base64') };
+  const bytes = typeof req.data === 'string' ? Buffer.from(req.data, 'utf8') : Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength);
+  return { Name: req.name, Labels: req.labels, Data: bytes.toString('base64') };
 }

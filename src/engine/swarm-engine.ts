@@ -64,8 +64,8 @@ export type SwarmObjectFilter = { label: string; name?: undefined } | { name: st
 export interface CreateSwarmObjectRequest {
   name: string;
   labels: Record<string, string>;
-  /** The value; sent base64-encoded, never logged. */
-  data: string;
+  /** The value: text (sent as UTF-8) or bytes (sent as they are); base64-encoded on the wire, never logged. */
+  data: string | Uint8Array;
 }
 
 /** The container calls are for what Swarm leaves behind: its tasks' stopped containers hold their volumes. */

@@ -1,8 +1,9 @@
 // Compose `secrets` and `configs` on one host. A `file:` one is bind-mounted read-only into the
 // containers that reference it (as Compose does without a Swarm): the loader never reads the file,
-// only its path reaches the plan. One from `environment:` or `content:` is written into the
-// container after create, before start: its value stays in Manifest.fileContents, and only its
-// digest reaches the spec (so a changed value recreates the container, and no label shows it).
+// only its path reaches the plan (on a Swarm its bytes are read instead: see FileSource). One
+// from `environment:` or `content:` is written into the container after create, before start:
+// its value stays in Manifest.fileContents, and only its digest reaches the spec (so a changed
+// value recreates the container, and no label shows it).
 
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -24,7 +25,10 @@ export type FileKind = 'secrets' | 'configs';
  * (`target: swarm`) a `file:` one is read into a value (each node gets it from the Swarm object,
  * a bind would need the file on every node), and an `external` one is the existing object's name.
  */
-export type FileSource = { bind: string } | { value: string; digest: string } | { external: string };
+export type FileSource = { bind: string } | { value: FileValue; digest: string } | { external: string };
+
+/** A value to write: text (`environment:`, `content:`), or a file's bytes as read (`file:` on a Swarm). */
+export type FileValue = string | Uint8Array;
 
 /** Swarm's size limit of a secret's or config's data (500 KiB for secrets, 1000 KiB for configs). */
 const SWARM_MAX_BYTES: Record<FileKind, number> = { secrets: 500 * 1024, configs: 1000 * 1024 };
@@ -43,8 +47,9 @@ export interface FileMountContext {
   env: Lookup;
 }
 
-export function valueDigest(value: string): string {
-  return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+/** SHA-256 of the value's bytes (text as UTF-8): a file's bytes and its text hash alike. */
+export function valueDigest(value: FileValue): string {
+  return `sha256:${createHash('sha256').update(typeof value === 'string' ? Buffer.from(value, 'utf8') : value).digest('hex')}`;
 }
 
 /** Checks every top-level definition once; returns the usable ones by name. */
@@ -92,16 +97,11 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
         ctx.report([...at, 'file'], `${one} file ${d.file} ${r.error}`);
         continue;
       }
-      let value: string;
-      try {
-        // Values travel as text; a binary file would be changed silently by a lossy decode.
-        value = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes);
-      } catch {
-        ctx.report([...at, 'file'], `${one} file ${d.file} is not UTF-8 text: binary ${kind} are not supported on the swarm target yet`);
-        continue;
-      }
-      if (kind === 'secrets') registerSecret(value);
-      out.set(name, { value, digest: valueDigest(value) });
+      // The bytes as read, sent as they are (Swarm takes base64 of raw bytes): binary content
+      // arrives intact, and a UTF-8 file hashes as its text did when values travelled as text
+      // (one starting with a BOM excepted: the text decode dropped its BOM, the bytes keep it).
+      if (kind === 'secrets') registerSecretBytes(r.bytes);
+      out.set(name, { value: r.bytes, digest: valueDigest(r.bytes) });
       continue;
     }
     out.set(name, { bind: source });
@@ -109,9 +109,18 @@ export function fileDefinitions(kind: FileKind, model: Model, ctx: FileMountCont
   return out;
 }
 
+/** A secret file's forms that could show in text: its text when it is UTF-8, its base64 (the wire form) else. */
+function registerSecretBytes(bytes: Uint8Array): void {
+  try {
+    registerSecret(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    registerSecret(Buffer.from(bytes).toString('base64'));
+  }
+}
+
 /** The values to write into containers, by digest (Manifest.fileContents). */
-export function fileContents(...defs: ReadonlyArray<ReadonlyMap<string, FileSource>>): Map<string, string> {
-  const out = new Map<string, string>();
+export function fileContents(...defs: ReadonlyArray<ReadonlyMap<string, FileSource>>): Map<string, FileValue> {
+  const out = new Map<string, FileValue>();
   for (const d of defs) for (const s of d.values()) if ('value' in s) out.set(s.digest, s.value);
   return out;
 }

@@ -22,7 +22,7 @@ import { activeProfiles, selectProfiles } from './profiles.js';
 import { composedLocator, type Place } from './provenance.js';
 import { readCapped, readSideFile } from './read-file.js';
 import { checkRules } from './rules.js';
-import { checkSwarmRules, swarmDeploys } from './swarm.js';
+import { checkOneHostRules, checkSwarmRules, swarmDeploys } from './swarm.js';
 import {
   containerSchema,
   containerShape,
@@ -139,7 +139,7 @@ function load(inputs: readonly ComposeInput[], opts: LoadOptions): LoadResult {
     manifest.swarmDeploy = swarmDeploys(model, report);
     // Swarm reads these deploy keys: the one-host warning that they are ignored does not apply.
     for (let i = warnings.length - 1; i >= 0; i--) if (/it is a Swarm setting|outside a Swarm cluster/.test(warnings[i]!.message)) warnings.splice(i, 1);
-  }
+  } else checkOneHostRules(model, report);
   if (disabled.length > 0) manifest.disabled = disabled;
 
   if (errors.length > 0) {

@@ -99,7 +99,7 @@ export function normalize(model: Model, ctx: NormalizeContext): Manifest {
 }
 
 /** Manifest.fileContents, only when there is a value to write (a Map: never shown as JSON). */
-function withFileContents(contents: Map<string, string>): { fileContents?: ReadonlyMap<string, string> } {
+function withFileContents(contents: Map<string, string | Uint8Array>): { fileContents?: ReadonlyMap<string, string | Uint8Array> } {
   return contents.size > 0 ? { fileContents: contents } : {};
 }
 

@@ -13,7 +13,11 @@ export interface PortRange {
   host?: { start: number; end: number };
   container: { start: number; end: number };
   protocol: Protocol;
+  /** Long syntax `mode:` as written (a Swarm's publish mode; one host accepts only `host`). Not part of PortBinding. */
+  mode?: PublishMode;
 }
+
+export type PublishMode = 'host' | 'ingress';
 
 export const MAX_PORTS_PER_SPEC = 1024;
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
@@ -106,12 +110,15 @@ export interface LongPort {
   published?: string | number;
   host_ip?: string;
   protocol?: string;
+  mode?: string;
 }
 
 export function parsePortLong(p: LongPort): ParseResult<PortRange> {
   const published = p.published === undefined ? undefined : String(p.published);
   const r = combine(p.host_ip, published, String(p.target), p.protocol);
-  return r.ok ? r : { ok: false, error: `invalid port: ${r.error}` };
+  if (!r.ok) return { ok: false, error: `invalid port: ${r.error}` };
+  if (p.mode === 'host' || p.mode === 'ingress') r.value.mode = p.mode;
+  return r;
 }
 
 export function portCount(r: PortRange): number {

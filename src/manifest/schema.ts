@@ -322,7 +322,8 @@ const portLong = strict({
   protocol: str.optional(),
   mode: z
     .string()
-    .refine((m) => m === 'host', { message: 'port `mode` must be `host`: ingress is a Swarm feature' })
+    // `ingress` is a Swarm's (the target is known only later: one host rejects it in swarm.ts).
+    .refine((m) => m === 'host' || m === 'ingress', { message: 'port `mode` must be `host` (or `ingress`, on a Swarm)' })
     .optional(),
   name: str.optional(),
   app_protocol: str.optional(),

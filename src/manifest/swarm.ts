@@ -3,6 +3,8 @@
 import { parseDuration } from './durations.js';
 import type { Entry, Model, Reporter } from './model.js';
 import { parsePlacementConstraint } from './placement.js';
+import { expandPorts, type PortRange, type PublishMode } from './ports.js';
+import type { PortBinding } from './types.js';
 
 export type SwarmTarget = 'swarm';
 
@@ -23,7 +25,17 @@ export interface SwarmDeploy {
   constraints: string[];
   updateConfig?: SwarmUpdateConfig;
   rollbackConfig?: SwarmUpdateConfig;
+  /** `deploy.endpoint_mode`; unset is `vip` (Swarm's default). */
+  endpointMode?: 'vip' | 'dnsrr';
+  /**
+   * The entry's `ports`, one per port as ContainerSpec.ports has them, each with its publish mode
+   * (long syntax `mode:`, default `ingress`); unset when there are none.
+   */
+  ports?: SwarmPort[];
 }
+
+/** A published port on a Swarm: `ingress` (the routing mesh, every node) or `host` (the task's node only). */
+export type SwarmPort = PortBinding & { mode: PublishMode };
 
 /** Keys with no Swarm meaning, and what to write instead. */
 export const SWARM_ALTERNATIVES = {
@@ -60,6 +72,19 @@ export function checkSwarmRules(model: Model, report: Reporter): void {
   }
 }
 
+/**
+ * One host: the values only a Swarm honours, each an error at its value (the schema accepts them
+ * because the target may be given later, by --target).
+ */
+export function checkOneHostRules(model: Model, report: Reporter): void {
+  for (const e of model.entries) {
+    if (e.section === 'volume_containers') continue;
+    (e.fields.ports ?? []).forEach((p: PortRange, i) => {
+      if (p.mode === 'ingress') report([e.section, e.key, 'ports', i, 'mode'], 'port `mode` must be `host`: ingress is a Swarm feature');
+    });
+  }
+}
+
 /** Each entry's Swarm `deploy:` settings; bad values are reported at their key. */
 export function swarmDeploys(model: Model, report: Reporter): Record<string, SwarmDeploy> {
   const out: Record<string, SwarmDeploy> = {};
@@ -76,7 +101,7 @@ export const GLOB_ON_SWARM = "a glob is dom0's single-host extension; Swarm comp
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function swarmDeploy(e: Entry, report: Reporter): SwarmDeploy {
+function swarmDeploy(e: Exclude<Entry, { section: 'volume_containers' }>, report: Reporter): SwarmDeploy {
   const d = (e.fields as { deploy?: Raw }).deploy ?? {};
   const at = (...rest: Array<string | number>) => [e.section, e.key, 'deploy', ...rest];
   const out: SwarmDeploy = { mode: 'replicated', labels: {}, constraints: [] };
@@ -114,6 +139,21 @@ function swarmDeploy(e: Entry, report: Reporter): SwarmDeploy {
     if (d[key] === undefined) continue;
     const c = updateConfig(d[key], (k, msg) => report(at(key, ...(k ? [k] : [])), msg));
     if (c) out[field] = c;
+  }
+  // Ports as `docker stack deploy` publishes them: long syntax `mode:` as written, else ingress.
+  const ranges = e.fields.ports ?? [];
+  const ports = ranges.flatMap((r) => expandPorts(r).map((b): SwarmPort => ({ ...b, mode: r.mode ?? 'ingress' })));
+  if (ports.length > 0) out.ports = ports;
+  if (d.endpoint_mode !== undefined) {
+    // Any case, as `docker stack deploy` lowercases it.
+    const em = typeof d.endpoint_mode === 'string' ? d.endpoint_mode.toLowerCase() : d.endpoint_mode;
+    if (em === 'vip' || em === 'dnsrr') out.endpointMode = em;
+    else report(at('endpoint_mode'), `deploy.endpoint_mode must be vip or dnsrr, not ${JSON.stringify(d.endpoint_mode)}`);
+    // Swarm refuses it at create/update time ("port published with ingress mode can't be used with dnsrr mode").
+    const mesh = ranges.findIndex((r) => (r.mode ?? 'ingress') === 'ingress');
+    if (out.endpointMode === 'dnsrr' && mesh >= 0) {
+      report(at('endpoint_mode'), `deploy.endpoint_mode dnsrr cannot be used with a port published on the ingress routing mesh (ports[${mesh}]; every short-syntax port is): publish it with the long syntax and \`mode: host\`, or use endpoint_mode vip`, true);
+    }
   }
   return out;
 }

@@ -316,8 +316,8 @@ export interface Manifest {
   networks: Record<string, NetworkSpec>; // always contains "default" (the fleet network) unless every entry uses network_mode
   registries: Record<string, RegistryCredential>;
   pullPolicy: PullPolicy; // manifest default (x-dom0 top-level `pull_policy`), "missing" if unset
-  /** Values of secrets and configs written into containers (FileCopy), by digest. A Map, so it never shows in JSON. */
-  fileContents?: ReadonlyMap<string, string>;
+  /** Values of secrets and configs written into containers (FileCopy), by digest: text, or (a `file:` one on a Swarm) the file's bytes. A Map, so it never shows in JSON. */
+  fileContents?: ReadonlyMap<string, string | Uint8Array>;
   /** Entries whose profiles are all inactive: not part of this run, and not orphans either. */
   disabled?: string[];
   /** `target: swarm`: deployed to a Docker Swarm (reconcile/swarm); unset for one host. */

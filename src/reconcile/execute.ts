@@ -271,7 +271,8 @@ class Executor {
   private async writeFiles(copies: readonly FileCopy[], id: string): Promise<void> {
     for (const f of copies) {
       const content = this.manifest.fileContents?.get(f.digest);
-      if (content === undefined) throw new Error(`no value for ${f.target} in the manifest`);
+      // Bytes are a Swarm's (a `file:` one is bind-mounted on one host): never here.
+      if (typeof content !== 'string') throw new Error(`no value for ${f.target} in the manifest`);
       await this.engine.putFile(id, { path: f.target, content, uid: f.uid, gid: f.gid, mode: f.mode });
     }
   }

@@ -2,12 +2,15 @@
 // healthcheck passes, before their dependents' first task), a no-op apply touches nothing, one
 // change updates only that service, a failing update is rolled back, a removed entry's service
 // goes, down keeps named volumes unless --volumes; --target swarm on a manifest without `target:`
-// deploys its file:/content:/external secrets and configs as Swarm objects.
+// deploys its file:/content:/external secrets and configs as Swarm objects; a port moved to host
+// mode and endpoint_mode dnsrr are planned as such and rolled, and a binary file: secret is read
+// back byte for byte.
 //
 // Runs on its OWN engine (scripts/engine.sh with DOM0_ENGINE_DIR=/tmp/dom0-swarm-engine), put in
 // swarm mode here: `docker swarm init` on the shared test engine would change it for every suite.
 // Overlay networks get their subnets from --default-addr-pool 10.226.0.0/16, clear of the engine's
 // own pool (10.225.0.0/16) and the other suites'.
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -213,6 +216,52 @@ services:
     } finally {
       await dom0(['down', '--target', 'swarm', '-f', ffile]);
       await docker('secret', 'rm', ext);
+    }
+  }, 120_000);
+
+  it('a port ingress → host and endpoint_mode vip → dnsrr: planned as such, rolled; a binary file: secret read back byte for byte', async () => {
+    const bdir = tmpDir('dom0-swarm-it-bin-');
+    const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256)); // every byte value: not UTF-8
+    writeFileSync(join(bdir, 'keystore.bin'), bytes);
+    const body = (mode: string, endpoint: string) => `name: ${FLEET}-ep
+target: swarm
+secrets:
+  keystore: {file: ./keystore.bin}
+services:
+  app:
+    image: busybox:latest
+    command: ["sleep", "1000"]
+    init: true
+    stop_grace_period: 1s
+    ports: [{target: 80, mode: ${mode}}]
+    secrets: [keystore]
+    deploy: {endpoint_mode: ${endpoint}, update_config: {monitor: 1s}}
+`;
+    const service = `${FLEET}-ep_app`;
+    const bfile = writeManifest(bdir, body('ingress', 'vip'));
+    try {
+      const r = await dom0(['apply', '--json', '-f', bfile]);
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+      writeManifest(bdir, body('host', 'dnsrr'));
+      const p = await dom0(['plan', '--json', '-f', bfile]);
+      expect(JSON.parse(p.stdout).actions.map((a: { action: string; reasons: string[] }) => [a.action, a.reasons])).toEqual([
+        ['update', ['endpoint_mode vip → dnsrr', 'ports changed: 80/tcp publish mode ingress → host']],
+      ]);
+      const u = await dom0(['apply', '--json', '-f', bfile]);
+      expect(u.code, `${u.stdout}${u.stderr}`).toBe(0);
+      for (const out of [r, p, u]) expect(`${out.stdout}${out.stderr}`).not.toContain(bytes.toString('base64').slice(0, 24));
+      // an EndpointSpec change rolls the tasks: apply returned once that update completed
+      const s = (await engine.client().getService(service).inspect()) as { Spec: { EndpointSpec: unknown }; UpdateStatus?: { State: string } };
+      expect(s.UpdateStatus?.State).toBe('completed');
+      expect(s.Spec.EndpointSpec).toMatchObject({ Mode: 'dnsrr', Ports: [{ TargetPort: 80, PublishMode: 'host' }] });
+      const id = (await docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`)).stdout.trim().split('\n')[0]!;
+      // host mode: the task's own container publishes the port (the node picked one)
+      expect((await docker('port', id, '80/tcp')).stdout).toMatch(/:\d+/);
+      const sum = await docker('exec', id, 'md5sum', '/run/secrets/keystore');
+      expect(sum.stdout.split(' ')[0]).toBe(createHash('md5').update(bytes).digest('hex'));
+      expect((await docker('exec', id, 'stat', '-c', '%s', '/run/secrets/keystore')).stdout.trim()).toBe(String(bytes.length));
+    } finally {
+      await dom0(['down', '-f', bfile]);
     }
   }, 120_000);
 

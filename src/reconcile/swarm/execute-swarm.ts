@@ -37,8 +37,12 @@ export interface SwarmApplyOptions {
   pollMs?: number;
 }
 
-/** Field groups (service-spec.ts) whose change Swarm applies without replacing tasks. */
-const NOT_ROLLING = new Set(['replicas', 'ports', 'update_config', 'service_labels']);
+/**
+ * Field groups (service-spec.ts) whose change Swarm applies without replacing tasks. Not `ports`
+ * nor `endpoint_mode`: a changed EndpointSpec makes every task dirty, so Swarm rolls them (an
+ * update with an UpdateStatus to wait for, as the swarm integration test sees).
+ */
+const NOT_ROLLING = new Set(['replicas', 'update_config', 'service_labels']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -76,6 +76,24 @@ function imageOf(spec: Record<string, unknown> | undefined): string | undefined 
   return cs?.Image;
 }
 
+interface PortConfig { Protocol?: string; TargetPort?: number; PublishedPort?: number; PublishMode?: string }
+
+function endpointOf(spec: Record<string, unknown> | undefined): { Mode?: string; Ports?: PortConfig[] } {
+  return (spec?.EndpointSpec as { Mode?: string; Ports?: PortConfig[] } | undefined) ?? {};
+}
+
+/** "ports changed", naming the ports whose publish mode alone changed (`8080:80/tcp publish mode ingress → host`). */
+function portsReason(before: PortConfig[], after: PortConfig[]): string {
+  const id = (p: PortConfig) => `${p.PublishedPort !== undefined ? `${p.PublishedPort}:` : ''}${p.TargetPort}/${p.Protocol ?? 'tcp'}`;
+  const mode = (p: PortConfig) => p.PublishMode ?? 'ingress';
+  const moved = after.flatMap((a) => {
+    const b = before.find((x) => id(x) === id(a));
+    return b && mode(b) !== mode(a) ? [`${id(a)} publish mode ${mode(b)} → ${mode(a)}`] : [];
+  });
+  const others = after.length !== before.length || after.some((a) => !before.some((b) => id(b) === id(a)));
+  return moved.length === 0 ? 'ports changed' : `ports changed: ${moved.join(', ')}${others ? '; others added or removed' : ''}`;
+}
+
 export function planSwarm(m: Manifest, o: ObservedSwarm): SwarmPlan {
   const entries = [...m.jobs, ...m.services];
   const byName = new Map(o.services.map((s) => [s.name, s]));
@@ -105,7 +123,12 @@ export function planSwarm(m: Manifest, o: ObservedSwarm): SwarmPlan {
       continue;
     }
     const changed = changedFields(parseFields(have.labels[FIELDS_LABEL]), desired.fields);
-    const reasons = changed.map((f) => (f === 'image' ? `image ${imageOf(have.spec) ?? '?'} → ${e.image}` : `${f} changed`));
+    const reasons = changed.map((f) => {
+      if (f === 'image') return `image ${imageOf(have.spec) ?? '?'} → ${e.image}`;
+      if (f === 'endpoint_mode') return `endpoint_mode ${endpointOf(have.spec).Mode ?? 'vip'} → ${endpointOf(desired.spec).Mode ?? 'vip'}`;
+      if (f === 'ports') return portsReason(endpointOf(have.spec).Ports ?? [], endpointOf(desired.spec).Ports ?? []);
+      return `${f} changed`;
+    });
     if (have.updateState === 'rollback_completed' || have.updateState === 'rollback_paused') reasons.push(`the last update was rolled back (${have.updateMessage ?? have.updateState})`);
     actions.push({ ...base, ...at, action: 'update', reasons: reasons.length ? reasons : ['spec changed'], changed });
   }

@@ -179,7 +179,10 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
   const mode = e.kind === 'job'
     ? { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } }
     : deploy.mode === 'global' ? { Global: {} } : { Replicated: { Replicas: deploy.replicas ?? 1 } };
-  const ports = e.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.containerPort, ...(p.hostPort ? { PublishedPort: Number(p.hostPort) } : {}), PublishMode: 'ingress' }));
+  // Each port's publish mode (long syntax `mode:`, default ingress) is in deploy.ports, read with the manifest.
+  const published = deploy.ports ?? e.ports.map((p) => ({ ...p, mode: 'ingress' as const }));
+  const ports = published.map((p) => ({ Protocol: p.protocol, TargetPort: p.containerPort, ...(p.hostPort ? { PublishedPort: Number(p.hostPort) } : {}), PublishMode: p.mode }));
+  const endpointMode = deploy.endpointMode ?? 'vip';
 
   // Jobs are never updated in place (a finished job is re-run by recreating it): no update configs.
   const update = e.kind === 'job' ? {} : { UpdateConfig: updateConfig(deploy.updateConfig, DEFAULT_UPDATE), RollbackConfig: updateConfig(deploy.rollbackConfig, { parallelism: 1, failureAction: 'pause', order: 'stop-first' }) };
@@ -193,6 +196,8 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
     service_labels: deploy.labels,
     mounts: containerSpec.Mounts,
     ports,
+    // Absent for vip (the default), so a service keeps the hash it had before endpoint_mode was read.
+    endpoint_mode: endpointMode === 'vip' ? undefined : endpointMode,
     healthcheck: containerSpec.Healthcheck,
     replicas: mode,
     placement: deploy.constraints,
@@ -216,7 +221,7 @@ export function desiredService(m: Manifest, e: ContainerSpec): DesiredService {
     TaskTemplate: task,
     Mode: mode,
     ...update,
-    EndpointSpec: { Mode: 'vip', Ports: ports },
+    EndpointSpec: { Mode: endpointMode, Ports: ports },
   };
   return { entry: e.name, kind: e.kind, spec, hash, fields, secrets: secrets.map(({ kind, name, digest: d, external }) => ({ kind, name, digest: d, external })) };
 }

@@ -1,14 +1,18 @@
 // Top-level secrets → Swarm secrets, configs → Swarm configs, from `file:` (read when the manifest
 // loads for plan/apply, content-hashed in the name), `environment:` or `content:`; `external: true`
 // references an existing object by name, never created nor removed. Values never in labels or plan.
+// A `file:` one travels as its bytes: binary content arrives intact, a UTF-8 file keeps its name.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CreateSwarmObjectRequest, SwarmEngine } from '../../../src/engine/swarm-engine.js';
 import type { Manifest } from '../../../src/manifest/types.js';
 import { printSwarmPlan, swarmPlanJson } from '../../../src/cli/swarm.js';
+import { scrub } from '../../../src/redact.js';
 import { LABEL } from '../../../src/reconcile/labels.js';
-import { withSecretIds } from '../../../src/reconcile/swarm/execute-swarm.js';
+import { executeSwarm, withSecretIds } from '../../../src/reconcile/swarm/execute-swarm.js';
 import type { ObservedSwarm } from '../../../src/reconcile/swarm/observe-swarm.js';
 import { planSwarm } from '../../../src/reconcile/swarm/plan-swarm.js';
 import { desiredService, secretName } from '../../../src/reconcile/swarm/service-spec.js';
@@ -22,7 +26,15 @@ writeFileSync(NGINX, 'worker_processes 1;');
 const BIG = join(dir, 'big.pem');
 writeFileSync(BIG, 'x'.repeat(500 * 1024 + 1));
 const BINARY = join(dir, 'keystore.p12');
-writeFileSync(BINARY, Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0xc3]));
+const BINARY_BYTES = Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0xc3, 0x0d, 0x0a, 0x80]);
+writeFileSync(BINARY, BINARY_BYTES);
+const BIG_BINARY = join(dir, 'big.bin');
+writeFileSync(BIG_BINARY, Buffer.alloc(1000 * 1024 + 1, 0xff));
+const UNICODE = join(dir, 'unicode.txt');
+const UNICODE_TEXT = 'pässwörd-€-\u{1F511}\r\n';
+writeFileSync(UNICODE, UNICODE_TEXT, 'utf8');
+const BOM = join(dir, 'bom.txt');
+writeFileSync(BOM, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('with-bom', 'utf8')]));
 
 const FLEET = `name: sw
 target: swarm
@@ -71,7 +83,7 @@ describe('secrets and configs on a swarm: the service spec', () => {
   it('a file: secret is read: its content hash is in the name, its value in fileContents only', () => {
     const m = load();
     const cert = app(m).secrets.find((s) => s.name.startsWith('sw_run_secrets_cert_'))!;
-    expect(m.fileContents?.get(cert.digest)).toBe('file-secret-s3cr3t');
+    expect(m.fileContents?.get(cert.digest)).toEqual(Buffer.from('file-secret-s3cr3t'));
     expect(cert.name).toBe(secretName('sw', '/run/secrets/cert', cert.digest));
     writeFileSync(CERT, 'file-secret-s3cr3t-v2');
     try {
@@ -105,9 +117,44 @@ describe('secrets and configs on a swarm: the manifest', () => {
   it.each([
     ['a missing file: secret', FLEET.replace(CERT, join(dir, 'nope.pem')), /:5:16: secret file .*nope\.pem does not exist/],
     ['a file: secret over Swarm\'s 500 KiB', FLEET.replace(CERT, BIG), /:5:16: secret file .*big\.pem too large \(512001 bytes; the limit is 512000\)/],
-    ['a binary file: secret (values travel as text)', FLEET.replace(CERT, BINARY), /:5:16: secret file .*keystore\.p12 is not UTF-8 text/],
+    ['a binary file: config over Swarm\'s 1000 KiB', FLEET.replace(NGINX, BIG_BINARY), /:8:17: config file .*big\.bin too large \(1024001 bytes; the limit is 1024000\)/],
   ])('%s is an error at its line', (_n, yaml, want) => {
     expect(loadErrors(yaml, { env: ENV }).join('\n')).toMatch(want);
+  });
+
+  it('a binary file: secret or config is carried as its bytes, hashed as its bytes', () => {
+    const m = load(FLEET.replace(CERT, BINARY).replace(NGINX, BINARY));
+    const d = app(m);
+    const want = `sha256:${createHash('sha256').update(BINARY_BYTES).digest('hex')}`;
+    const cert = d.secrets.find((s) => s.name.startsWith('sw_run_secrets_cert_'))!;
+    const nginx = d.secrets.find((s) => s.name.startsWith('sw_nginx_'))!;
+    expect([cert.digest, nginx.digest]).toEqual([want, want]);
+    expect(cert.name).toBe(`sw_run_secrets_cert_${want.slice(7, 19)}`);
+    expect(Buffer.compare(Buffer.from(m.fileContents!.get(want) as Uint8Array), BINARY_BYTES)).toBe(0);
+  });
+
+  it('a UTF-8 file: keeps the name it had when values travelled as text (no rotation on upgrade)', () => {
+    const m = load(FLEET.replace(CERT, UNICODE));
+    const cert = app(m).secrets.find((s) => s.name.startsWith('sw_run_secrets_cert_'))!;
+    // what the text-only version computed: SHA-256 of the decoded text, encoded as UTF-8
+    const before = `sha256:${createHash('sha256').update(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(UNICODE_TEXT, 'utf8')), 'utf8').digest('hex')}`;
+    expect(cert.digest).toBe(before);
+    expect(cert.name).toBe(secretName('sw', '/run/secrets/cert', before));
+    // and the ASCII one of the fixture, pinned: sha256("file-secret-s3cr3t")
+    expect(app(load()).secrets.find((s) => s.name.startsWith('sw_run_secrets_cert_'))!.name).toBe(`sw_run_secrets_cert_${createHash('sha256').update('file-secret-s3cr3t').digest('hex').slice(0, 12)}`);
+  });
+
+  it('a UTF-8 file with a BOM keeps its BOM (a text decode dropped it): its name is of the bytes', () => {
+    const m = load(FLEET.replace(CERT, BOM));
+    const cert = app(m).secrets.find((s) => s.name.startsWith('sw_run_secrets_cert_'))!;
+    expect(Buffer.from(m.fileContents!.get(cert.digest) as Uint8Array).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(cert.digest).not.toBe(`sha256:${createHash('sha256').update('with-bom').digest('hex')}`);
+  });
+
+  it('a binary secret is registered for scrubbing in its wire form (base64)', () => {
+    load(FLEET.replace(CERT, BINARY));
+    const b64 = BINARY_BYTES.toString('base64');
+    expect(scrub(`body {"Data":"${b64}"}`)).not.toContain(b64);
   });
 
   it('external is an error on one host, as before', () => {
@@ -117,6 +164,38 @@ describe('secrets and configs on a swarm: the manifest', () => {
   it('one host still bind-mounts a file: secret', () => {
     const yaml = `name: sw\nsecrets:\n  cert: {file: ${CERT}}\nservices:\n  app:\n    image: busybox\n    secrets: [cert]\n`;
     expect(load(yaml).services[0]!.volumes).toEqual([{ type: 'bind', source: CERT, target: '/run/secrets/cert', readOnly: true }]);
+  });
+});
+
+describe('secrets and configs on a swarm: creating them', () => {
+  /** An engine that records createSecret/createConfig and refuses everything else. */
+  function recorder() {
+    const made: Array<{ kind: string; req: CreateSwarmObjectRequest }> = [];
+    const e = new Proxy({} as SwarmEngine, {
+      get: (_t, k) => {
+        if (k === 'createSecret' || k === 'createConfig') return async (req: CreateSwarmObjectRequest) => { made.push({ kind: k, req }); return `id-${req.name}`; };
+        if (k === 'then') return undefined;
+        return () => { throw new Error(`unexpected engine call ${String(k)}`); };
+      },
+    });
+    return { e, made };
+  }
+
+  it('a binary file: secret is sent as its exact bytes; a text one as its text; the log names them only', async () => {
+    const m = load(FLEET.replace(CERT, BINARY));
+    const plan = planSwarm(m, { ...empty, secrets: [{ id: 'ca1', name: 'corp_ca', labels: {} }], configs: [{ id: 'sh1', name: 'shared', labels: {} }] });
+    const { e, made } = recorder();
+    const lines: string[] = [];
+    const log = { info: (o: object, msg: string) => lines.push(JSON.stringify(o) + msg), warn: (o: object, msg: string) => lines.push(JSON.stringify(o) + msg) };
+    await executeSwarm(m, { ...plan, networks: [], actions: [] }, e, { log: log as never });
+    const cert = made.find((x) => x.req.name.startsWith('sw_run_secrets_cert_'))!;
+    expect(cert.kind).toBe('createSecret');
+    expect(Buffer.compare(Buffer.from(cert.req.data as Uint8Array), BINARY_BYTES)).toBe(0);
+    expect(Buffer.from(made.find((x) => x.req.name.startsWith('sw_nginx_'))!.req.data as Uint8Array).toString('utf8')).toBe('worker_processes 1;');
+    expect(made.find((x) => x.req.name.startsWith('sw_run_secrets_token_'))!.req.data).toBe('env-secret-hunter2');
+    expect(made.every((x) => Object.keys(x.req.labels).every((k) => k.startsWith('io.dom0.')))).toBe(true);
+    const text = lines.join('\n');
+    for (const v of [...VALUES, BINARY_BYTES.toString('base64'), BINARY_BYTES.toString('latin1')]) expect(text).not.toContain(v);
   });
 });
 
@@ -134,6 +213,10 @@ describe('secrets and configs on a swarm: the plan', () => {
     );
     const outputs = [JSON.stringify(swarmPlanJson(p)), printSwarmPlan(p)];
     for (const o of outputs) for (const v of VALUES) expect(o).not.toContain(v);
+    const bin = planSwarm(load(FLEET.replace(CERT, BINARY)), empty);
+    for (const o of [JSON.stringify(swarmPlanJson(bin)), printSwarmPlan(bin), JSON.stringify(bin)]) {
+      for (const v of [BINARY_BYTES.toString('base64'), BINARY_BYTES.toString('latin1'), BINARY_BYTES.toString('hex')]) expect(o).not.toContain(v);
+    }
     expect(printSwarmPlan(p)).toMatch(/missing\s+config\s+shared\s+external/);
   });
 
