@@ -69,6 +69,12 @@ export function checkSwarmRules(model: Model, report: Reporter): void {
       const mode = f[k];
       if (mode?.startsWith('service:') || mode?.startsWith('container:')) report(at(k), `\`${k}: ${mode}\` has no meaning on a Swarm (tasks share no namespaces); drop it`, true);
     }
+    (f.ports ?? []).forEach((p: PortRange, i) => {
+      // one host picks a free port of the range; a Swarm publishes exactly the port it is given
+      if (p.host && p.host.start !== p.host.end && p.container.start === p.container.end) {
+        report(at('ports', i), `a range of published ports (${p.host.start}-${p.host.end}) for one container port has no meaning on a Swarm: publish one port, or a range as long as the container's`);
+      }
+    });
   }
 }
 

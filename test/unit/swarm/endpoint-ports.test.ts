@@ -99,6 +99,17 @@ describe('diagnostics', () => {
     expect(loadErrors(head + body).join('\n')).toContain(want);
   });
 
+  it.each<[string, string, string | undefined]>([
+    ['a published range for one container port', app('    ports: ["8000-8010:80"]\n'), ':6:13: a range of published ports (8000-8010) for one container port has no meaning on a Swarm'],
+    ['a long-syntax published range for one target', app('    ports:\n      - {target: 80, published: "9000-9001"}\n'), ':7:9: a range of published ports (9000-9001)'],
+    ['a range onto a range of the same length', app('    ports: ["8000-8001:80-81"]\n'), undefined],
+  ])('%s', (_n, body, want) => {
+    if (want === undefined) loadOk(head + body);
+    else expect(loadErrors(head + body).join('\n')).toContain(want);
+    // one host picks a free port of the range: no error there
+    loadOk('name: sw\n' + body);
+  });
+
   it('one host: mode ingress is an error at its value, as before (message and line:col)', () => {
     const yaml = 'name: sw\nservices:\n  app:\n    image: busybox\n    ports:\n      - {target: 80, published: 8080, mode: ingress}\n      - target: 81\n        mode: ingress\n      - {target: 82, mode: host}\n';
     expect(loadErrors(yaml)).toEqual([
