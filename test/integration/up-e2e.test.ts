@@ -569,7 +569,10 @@ describeEngine('dom0 up: the real image on a private engine', () => {
     const words = log.filter((l) => l.entry === 'upe-flaky' && (l.event === 'restart' || l.event === 'no-restart'));
     const story = `starts since SIGHUP: ${starts.map((e) => iso(e.at)).join(', ')}\ndom0 log since SIGHUP:\n${showLog(log.filter((l) => l.action !== 'keep' && l.action !== 'done'))}`;
     expect(starts.length, `1 start by the apply + 2 restarts expected\n${story}`).toBe(3);
-    expect(words.filter((l) => l.event === 'restart').length, story).toBe(2);
+    // count the restarts done ("restarted"), not the decisions ("restart"): an apply that falls
+    // inside a restart delay (a repair, at any time) drops the pending restart and the sweep after
+    // it decides again, which logs "restart" a second time for the same death
+    expect(log.filter((l) => l.entry === 'upe-flaky' && l.event === 'restarted').length, story).toBe(2);
     const gaveUp = words.filter((l) => l.event === 'no-restart');
     if (gaveUp.length === 0) {
       // the third death went unheard (see the "extra" case: a death during a repair is dropped)
@@ -709,12 +712,17 @@ describeEngine('dom0 up: the real image on a private engine', () => {
     const waiting = await dom0Log(DOM0, t0);
     const inFlight = !waiting.some((l) => l.event === 'apply-finished') && !(await inspect('upe-gated'));
 
+    // dom0 gives the apply in flight 8 s of docker's default 10 s: the engine's SIGKILL deadline
+    // is moved out of the way (-t 30) so that the CLI's and the engine's own latency under load
+    // cannot push dom0 past it; the 10 s are measured on dom0 itself, SIGTERM (up-stopping) to exit
     const tStop = Date.now();
-    const r = await dk(['stop', DOM0], 60_000);
+    const r = await dk(['stop', '-t', '30', DOM0], 60_000);
     const stopMs = Date.now() - tStop;
     const d = (await inspect(DOM0))!;
     const log = await dom0Log(DOM0, t0);
-    console.info(`[up-e2e] docker stop during an apply: ${secs(stopMs)}, exit code ${d.exitCode}`);
+    const stopping = log.find((l) => l.event === 'up-stopping');
+    const exitMs = stopping ? d.finishedAt - at(stopping) : Number.NaN;
+    console.info(`[up-e2e] docker stop during an apply: ${secs(stopMs)} (SIGTERM to exit ${secs(exitMs)}), exit code ${d.exitCode}`);
 
     // back to the baseline whatever happened: the next boot apply removes upe-slow and upe-gated
     writeByRename(file, fleetYaml(variant));
@@ -723,8 +731,8 @@ describeEngine('dom0 up: the real image on a private engine', () => {
 
     expect(inFlight, `the apply was not waiting on upe-slow when dom0 was stopped:\n${showLog(log)}`).toBe(true);
     expect(r.code, explain(r)).toBe(0);
-    expect(log.some((l) => l.event === 'up-stopping'), showLog(log)).toBe(true);
-    expect(d.exitCode, `dom0 did not exit on SIGTERM (137 = SIGKILLed by docker stop after 10 s); stop took ${secs(stopMs)}\n${showLog(log)}`).toBe(0);
-    expect(stopMs).toBeLessThan(10_000);
+    expect(stopping, showLog(log)).toBeDefined();
+    expect(d.exitCode, `dom0 did not exit on SIGTERM (137 = SIGKILLed by docker stop after 30 s); stop took ${secs(stopMs)}\n${showLog(log)}`).toBe(0);
+    expect(exitMs, `SIGTERM to exit; docker stop took ${secs(stopMs)}\n${showLog(log)}`).toBeLessThan(10_000);
   });
 });
