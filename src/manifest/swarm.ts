@@ -70,6 +70,10 @@ export function checkSwarmRules(model: Model, report: Reporter): void {
       if (mode?.startsWith('service:') || mode?.startsWith('container:')) report(at(k), `\`${k}: ${mode}\` has no meaning on a Swarm (tasks share no namespaces); drop it`, true);
     }
     (f.ports ?? []).forEach((p: PortRange, i) => {
+      // Swarm's port config has no address: dropping it silently would publish on every address.
+      if (p.hostIp !== undefined) {
+        report(at('ports', i), `a published port's host address (${p.hostIp}) has no meaning on a Swarm: it would listen on every address of every node (ingress) or of the task's node (mode: host); drop the address to publish it there, or do not publish the port and reach the service over an overlay network`);
+      }
       // one host picks a free port of the range; a Swarm publishes exactly the port it is given
       if (p.host && p.host.start !== p.host.end && p.container.start === p.container.end) {
         report(at('ports', i), `a range of published ports (${p.host.start}-${p.host.end}) for one container port has no meaning on a Swarm: publish one port, or a range as long as the container's`);

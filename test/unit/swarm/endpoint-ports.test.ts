@@ -103,6 +103,8 @@ describe('diagnostics', () => {
     ['a published range for one container port', app('    ports: ["8000-8010:80"]\n'), ':6:13: a range of published ports (8000-8010) for one container port has no meaning on a Swarm'],
     ['a long-syntax published range for one target', app('    ports:\n      - {target: 80, published: "9000-9001"}\n'), ':7:9: a range of published ports (9000-9001)'],
     ['a range onto a range of the same length', app('    ports: ["8000-8001:80-81"]\n'), undefined],
+    ['a host address (short syntax)', app('    ports: ["127.0.0.1:6379:6379"]\n'), ":6:13: a published port's host address (127.0.0.1) has no meaning on a Swarm: it would listen on every address"],
+    ['a host address (long syntax)', app('    ports:\n      - {target: 80, published: 8080, host_ip: "::1", mode: host}\n'), ":7:9: a published port's host address (::1) has no meaning on a Swarm"],
   ])('%s', (_n, body, want) => {
     if (want === undefined) loadOk(head + body);
     else expect(loadErrors(head + body).join('\n')).toContain(want);
