@@ -32,16 +32,25 @@ const wasRunning = sh('bash', [join(ROOT, 'scripts/engine.sh'), 'status']).statu
 if (!wasRunning && sh('bash', [join(ROOT, 'scripts/engine.sh'), 'start']).status !== 0) throw new Error('engine start failed');
 if (docker('info', '--format', '{{.Swarm.LocalNodeState}}').stdout.trim() !== 'active') docker('swarm', 'init', '--advertise-addr', '127.0.0.1', '--default-addr-pool', '10.226.0.0/16');
 
-// The same fleet as a stack file: dom0's extensions (target, jobs) in Compose's words.
+// The same fleet as a stack file: dom0's extensions (target, jobs, volume containers) in Compose's
+// words. A volume container becomes a named volume per path, mounted where volumes_from put it, as
+// dom0 itself maps it on a swarm (the top-level dom0.yaml, with its links and loopback addresses
+// dropped, runs this way).
 const doc = YAML.parse(readFileSync(FILE, 'utf8'));
 const fleet = doc.name;
 const entries = { ...(doc.jobs ?? {}), ...doc.services };
 const jobs = new Set(Object.keys(doc.jobs ?? {}));
-const stack = { version: '3.9', services: {}, volumes: doc.volumes };
+const stack = { version: '3.9', services: {}, volumes: { ...(doc.volumes ?? {}) } };
+const vcPaths = Object.fromEntries(Object.entries(doc.volume_containers ?? {}).map(([k, v]) => [k, v.paths ?? []]));
+for (const [k, paths] of Object.entries(vcPaths)) paths.forEach((_, i) => (stack.volumes[`${k}-${i}`] = {}));
 for (const [k, s] of Object.entries(entries)) {
-  const { init: _i, depends_on: dependsOn, ...rest } = s;
+  const { init: _i, depends_on: dependsOn, volumes_from: volumesFrom, restart: _r, ...rest } = s;
   // The stack format takes depends_on as a list only (and ignores it: that is what is measured).
   if (dependsOn) rest.depends_on = Array.isArray(dependsOn) ? dependsOn : Object.keys(dependsOn);
+  for (const ref of volumesFrom ?? []) {
+    const [vc, mode] = ref.split(':');
+    rest.volumes = [...(rest.volumes ?? []), ...(vcPaths[vc] ?? []).map((p, i) => `${vc}-${i}:${p}${mode === 'ro' ? ':ro' : ''}`)];
+  }
   stack.services[k] = jobs.has(k) ? { ...rest, deploy: { mode: 'replicated-job', restart_policy: { condition: 'none' } } } : rest;
 }
 const stackDir = mkdtempSync(join(tmpdir(), 'dom0-bench-stack-'));
@@ -93,7 +102,8 @@ async function clean() {
   for (let i = 0; i < 100; i++) {
     const left = docker('ps', '-aq', '--filter', `label=com.docker.stack.namespace=${fleet}`).stdout.trim().split('\n').filter(Boolean);
     if (left.length) docker('rm', '-f', ...left);
-    if (docker('volume', 'rm', `${fleet}_pgdata`).status === 0 || !docker('volume', 'ls', '-q').stdout.includes(`${fleet}_pgdata`)) break;
+    const vols = Object.keys(stack.volumes).map((v) => `${fleet}_${v}`).filter((v) => docker('volume', 'ls', '-q').stdout.split('\n').includes(v));
+    if (vols.length === 0 || docker('volume', 'rm', ...vols).status === 0) break;
     await sleep(200);
   }
   for (let i = 0; i < 50 && docker('network', 'ls', '-q', '--filter', `name=${fleet}`).stdout.trim(); i++) {
