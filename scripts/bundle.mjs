@@ -105,12 +105,14 @@ const entry = path.join(OUT, 'dom0.mjs');
 // V8 then gives memory back after the churn of edits, kills and engine restarts instead of keeping
 // the old generation it grew (8-minute soak: RSS +7 % instead of +16 % over the first sample); it
 // costs a one-shot command ~8 % of its start-up, so only a command line with an "up" word gets it
-// (a false match only costs that). A shell script, not `#!/usr/bin/env -S node --flag`: busybox's
-// env (Alpine, the image) has no -S.
+// (a false match only costs that). Every other command lives well under a second: V8's optimizing
+// tiers (Maglev, TurboFan) compile code it then barely runs, so --max-opt=1 stops at Sparkplug
+// (no-op apply at N = 50: wall −11 %, CPU −24 %, RSS −6 MB; N = 200 CPU −30 %; validate −11 %).
+// A shell script, not `#!/usr/bin/env -S node --flag`: busybox's env (Alpine, the image) has no -S.
 const WRAPPER = `#!/bin/sh
 # dom0: the bundle beside this script, run by node with dom0's flags (scripts/bundle.mjs)
 flags=--max-semi-space-size=1
-case " $* " in *" up "*) flags="$flags --optimize-for-size" ;; esac
+case " $* " in *" up "*) flags="$flags --optimize-for-size" ;; *) flags="$flags --max-opt=1" ;; esac
 exec node $flags "$(dirname "$(readlink -f "$0")")/dom0.mjs" "$@"
 `;
 for (const f of result.outputFiles.filter((o) => o.path !== entry)) put(f.path, f.contents);
